@@ -1,0 +1,63 @@
+/*
+ * The host interface: everything common code needs from the machine it runs on.
+ * host/uefi/ (firmware-hosted) and host/bare/ (standalone) implement it.
+ */
+#ifndef HOST_HOST_H
+#define HOST_HOST_H
+
+#include "lib/types.h"
+
+enum host_mode { HOST_MODE_UEFI, HOST_MODE_BARE };
+
+struct host_mem_summary {
+	u32 entries;		/* descriptors in the firmware/loader map */
+	u64 usable_bytes;	/* RAM free for the hypervisor and guests */
+	u64 reserved_bytes;	/* everything else the map describes */
+	u64 largest_free;	/* largest contiguous usable range */
+	u64 highest_addr;	/* end of the highest mapped range */
+};
+
+struct host_info {
+	enum host_mode mode;
+	char firmware[96];	/* vendor (and loader) as reported */
+	u32 firmware_revision;
+	u32 spec_revision;	/* UEFI spec revision, or 0 */
+	u32 cpu_count;		/* enabled logical CPUs */
+	struct host_mem_summary mem;
+};
+
+/* Console: the serial port plus, where present, the firmware's screen console. */
+void host_console_write(const char *s, size_t len);
+/* Selects the serial port (0 = none) and baud rate used from now on. */
+void host_console_set_serial(u16 port, u32 baud);
+
+/* Monotonic time since boot, and the frequency the time is derived from. */
+u64 host_time_ns(void);
+u64 host_tsc_hz(void);
+/* Busy-waits at least us microseconds. */
+void host_udelay(u64 us);
+
+/* Zeroed, 4 KiB-aligned, identity-mapped pages; 0 when none are left. */
+u64 host_pages_alloc(u64 count);
+void host_pages_free(u64 addr, u64 count);
+
+/*
+ * Reads a whole file from the boot medium into freshly allocated pages.
+ * Paths use '/'.  Returns 0 or a negative error; *data/*size on success.
+ */
+int host_file_read(const char *path, void **data, u64 *size);
+void host_file_free(void *data, u64 size);
+
+/* Firmware, memory and CPU inventory, filled once at start-up. */
+const struct host_info *host_get_info(void);
+
+/* The identity of the calling CPU, for log and panic messages. */
+u32 host_cpu_index(void);
+
+/* Final acts: never return.  host_exit returns control to the firmware where it can. */
+void host_poweroff(void) __attribute__((noreturn));
+void host_reboot(void) __attribute__((noreturn));
+void host_halt(void) __attribute__((noreturn));
+void host_exit(int status) __attribute__((noreturn));
+
+#endif
