@@ -1,0 +1,66 @@
+/* The logging facility: formats a line and hands it to the host console. */
+#include <stdarg.h>
+#include "lib/log.h"
+#include "lib/format.h"
+#include "host/host.h"
+
+static enum log_level log_level = LOG_INFO;
+
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
+static void log_emit(const char *prefix, const char *vm, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n = 0;
+
+	if (vm)
+		n = fmt_snprintf(line, sizeof(line), "[%s] ", vm);
+	if (prefix && n < sizeof(line))
+		n += fmt_snprintf(line + n, sizeof(line) - n, "%s", prefix);
+	if (n < sizeof(line))
+		n += fmt_vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (n >= sizeof(line) - 1) {
+		/* Truncated: keep the line end so the next message starts cleanly. */
+		n = sizeof(line) - 2;
+		line[n++] = '\n';
+		line[n] = 0;
+	}
+	host_console_write(line, n);
+}
+
+void log_printf(enum log_level level, const char *vm, const char *fmt, ...)
+{
+	static const char *const prefixes[] = {
+		[LOG_ERROR] = "error: ", [LOG_WARN] = "warning: ",
+		[LOG_INFO] = NULL, [LOG_DEBUG] = "debug: ",
+	};
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	log_emit(prefixes[level], vm, fmt, ap);
+	va_end(ap);
+}
+
+void log_raw(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(NULL, NULL, fmt, ap);
+	va_end(ap);
+}
