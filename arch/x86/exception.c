@@ -1,0 +1,60 @@
+/* Host exceptions during hypervisor code: expected MSR probes resume, everything else panics. */
+#include "arch/x86/exception.h"
+#include "arch/x86/cpu.h"
+#include "lib/errno.h"
+#include "lib/format.h"
+#include "lib/panic.h"
+
+static const char *const exception_names[32] = {
+	[0] = "#DE divide error", [1] = "#DB debug", [2] = "NMI", [3] = "#BP breakpoint",
+	[4] = "#OF overflow", [5] = "#BR bound range", [6] = "#UD invalid opcode",
+	[7] = "#NM device not available", [8] = "#DF double fault",
+	[9] = "coprocessor segment overrun", [10] = "#TS invalid TSS",
+	[11] = "#NP segment not present", [12] = "#SS stack fault",
+	[13] = "#GP general protection", [14] = "#PF page fault", [16] = "#MF x87 error",
+	[17] = "#AC alignment check", [18] = "#MC machine check", [19] = "#XM SIMD error",
+	[20] = "#VE virtualization exception", [21] = "#CP control protection",
+	[28] = "#HV hypervisor injection", [29] = "#VC VMM communication",
+	[30] = "#SX security exception",
+};
+
+const char *arch_exception_name(u64 vector)
+{
+	if (vector < 32 && exception_names[vector])
+		return exception_names[vector];
+	return vector < 32 ? "reserved exception" : "interrupt";
+}
+
+/* A #GP on one of the probing MSR instructions resumes at its fixup label. */
+static bool exception_fixup(struct exception_frame *f)
+{
+	if (f->vector != 13)
+		return false;
+	if (f->rip == (u64)(uintptr_t)arch_rdmsr_safe_insn) {
+		f->rip = (u64)(uintptr_t)arch_rdmsr_safe_fixup;
+		return true;
+	}
+	if (f->rip == (u64)(uintptr_t)arch_wrmsr_safe_insn) {
+		f->rip = (u64)(uintptr_t)arch_wrmsr_safe_fixup;
+		return true;
+	}
+	return false;
+}
+
+void arch_exception_handle(struct exception_frame *f)
+{
+	char reason[96];
+
+	if (exception_fixup(f))
+		return;
+	fmt_snprintf(reason, sizeof(reason), "host exception %llu (%s) in hypervisor code",
+		     (unsigned long long)f->vector, arch_exception_name(f->vector));
+	panic_frame(reason, f);
+}
+
+u32 cpu_apic_id(void)
+{
+	if (cpuid(0, 0).eax >= 0xb && cpuid(0xb, 0).ebx)
+		return cpuid(0xb, 0).edx;
+	return cpuid(1, 0).ebx >> 24;
+}
