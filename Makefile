@@ -1,0 +1,124 @@
+# MACROHARD build: the UEFI application, the Multiboot2 kernel and its GRUB ISO,
+# the USB stick image, host unit tests, and the test and run entry points.
+
+BUILD      ?= build
+CC         := gcc
+NASM       := nasm
+PYTHON     := python3
+VERSION    := 0.1.0
+GIT_REV    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+GCC_INC    := $(shell $(CC) -print-file-name=include)
+WARN       := -Wall -Wextra -Werror
+CORE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -I. \
+	-fno-stack-protector -fno-strict-aliasing -fno-omit-frame-pointer \
+	-mno-red-zone -mgeneral-regs-only -O2 -g $(WARN) -MMD -MP \
+	-DMACROHARD_VERSION='"$(VERSION)"' -DMACROHARD_REV='"$(GIT_REV)"'
+EFI_CFLAGS := $(CORE_CFLAGS) -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI \
+	-isystem /usr/include/efi -isystem /usr/include/efi/x86_64
+BARE_CFLAGS := $(CORE_CFLAGS) -fno-pic -fno-pie -mcmodel=small
+NASMFLAGS  := -f elf64 -g -Werror
+
+# Sources: common code goes into both images; host/uefi and boot/efi_* only into
+# the UEFI application; host/bare and boot/mb2_* only into the Multiboot2 kernel.
+CORE_DIRS  := lib arch/x86 boot mm vm vmx svm devices devices/virtio net
+CORE_C     := $(filter-out boot/efi_% boot/mb2_%,$(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
+CORE_ASM   := $(filter-out boot/efi_% boot/mb2_%,$(wildcard $(addsuffix /*.asm,$(CORE_DIRS))))
+EFI_C      := $(CORE_C) $(wildcard host/uefi/*.c boot/efi_*.c)
+EFI_ASM    := $(CORE_ASM) $(wildcard host/uefi/*.asm boot/efi_*.asm)
+BARE_C     := $(CORE_C) $(wildcard host/bare/*.c boot/mb2_*.c)
+BARE_ASM   := $(CORE_ASM) $(wildcard host/bare/*.asm boot/mb2_*.asm)
+
+EFI_OBJS   := $(EFI_C:%.c=$(BUILD)/efi/%.o) $(EFI_ASM:%.asm=$(BUILD)/efi/%.asm.o)
+BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.asm.o)
+
+EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
+EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
+
+.PHONY: all images unit deps test test-unit test-svm test-vmx run usb bench clean
+
+all: images unit
+
+images: $(BUILD)/macrohard.efi $(BUILD)/macrohard.elf $(BUILD)/macrohard.iso
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/efi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/bare/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BARE_CFLAGS) -c $< -o $@
+
+$(BUILD)/bare/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
+
+$(BUILD)/macrohard.so: $(EFI_OBJS)
+	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
+		$(EFI_CRT0) $(EFI_OBJS) -L/usr/lib -lgnuefi -o $@
+
+$(BUILD)/macrohard.efi: $(BUILD)/macrohard.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+$(BUILD)/macrohard.elf: $(BARE_OBJS) host/bare/link.ld
+	ld -nostdlib -static -z max-page-size=4096 -T host/bare/link.ld $(BARE_OBJS) -o $@
+
+$(BUILD)/macrohard.iso: $(BUILD)/macrohard.elf boot/grub.cfg tests/configs/demo.cfg scripts/mkiso.sh
+	scripts/mkiso.sh $@ $(BUILD)/macrohard.elf tests/configs/demo.cfg
+
+# Host unit tests: every tests/unit/test_*.c links against the modules it names
+# in a "// unit-deps:" line, built for the build machine with ASan and UBSan.
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -MMD -MP
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+unit: $(UNIT_BINS)
+
+$(BUILD)/unit/%: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $< $(shell sed -n 's|^// unit-deps:||p' $<) -o $@
+
+usb: $(BUILD)/macrohard-usb.img
+
+$(BUILD)/macrohard-usb.img: $(BUILD)/macrohard.efi tests/configs/demo.cfg scripts/mkusb.sh
+	scripts/mkusb.sh $@ $(BUILD)/macrohard.efi tests/configs/demo.cfg
+
+# Entry points: each installs what it needs first (quiet when present).
+test: deps
+	@$(MAKE) --no-print-directory all usb
+	@$(PYTHON) tests/harness/run.py all
+
+test-unit: deps
+	@$(MAKE) --no-print-directory unit
+	@$(PYTHON) tests/harness/run.py unit
+
+test-svm: deps
+	@$(MAKE) --no-print-directory all usb
+	@$(PYTHON) tests/harness/run.py svm
+
+test-vmx: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py vmx
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi
+	@$(PYTHON) tests/harness/run.py run
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
