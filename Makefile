@@ -61,7 +61,7 @@ $(BUILD)/bare/%.asm.o: %.asm
 	$(NASM) $(NASMFLAGS) -MD $@.d $< -o $@
 
 $(BUILD)/macrohard.so: $(EFI_OBJS)
-	ld -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
+	ld --fatal-warnings -nostdlib -znocombreloc -T $(EFI_LDS) -shared -Bsymbolic \
 		$(EFI_CRT0) $(EFI_OBJS) -L/usr/lib -lgnuefi -o $@
 
 $(BUILD)/macrohard.efi: $(BUILD)/macrohard.so
@@ -70,7 +70,7 @@ $(BUILD)/macrohard.efi: $(BUILD)/macrohard.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 $(BUILD)/macrohard.elf: $(BARE_OBJS) host/bare/link.ld
-	ld -nostdlib -static -z max-page-size=4096 -T host/bare/link.ld $(BARE_OBJS) -o $@
+	ld --fatal-warnings -nostdlib -static -z max-page-size=4096 -T host/bare/link.ld $(BARE_OBJS) -o $@
 
 $(BUILD)/macrohard.iso: $(BUILD)/macrohard.elf boot/grub.cfg tests/configs/demo.cfg scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(BUILD)/macrohard.elf tests/configs/demo.cfg

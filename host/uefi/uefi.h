@@ -1,0 +1,64 @@
+/* Internal to host/uefi: firmware tables and the PI protocols gnu-efi does not declare. */
+#ifndef HOST_UEFI_UEFI_H
+#define HOST_UEFI_UEFI_H
+
+#include <efi.h>
+#include <efidebug.h>
+#include "lib/types.h"
+
+extern EFI_HANDLE uefi_image;
+extern EFI_SYSTEM_TABLE *uefi_st;
+extern EFI_BOOT_SERVICES *uefi_bs;
+
+/* PI spec vol. 2, 12.3: EFI_CPU_ARCH_PROTOCOL. */
+#define UEFI_CPU_ARCH_PROTOCOL_GUID \
+	{ 0x26baccb1, 0x6f42, 0x11d4, { 0xbc, 0xe7, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 } }
+
+typedef VOID(EFIAPI *UEFI_CPU_INTERRUPT_HANDLER)(INTN type, EFI_SYSTEM_CONTEXT ctx);
+
+struct uefi_cpu_arch {
+	EFI_STATUS(EFIAPI *flush_data_cache)(struct uefi_cpu_arch *, UINT64, UINT64, INTN);
+	EFI_STATUS(EFIAPI *enable_interrupt)(struct uefi_cpu_arch *);
+	EFI_STATUS(EFIAPI *disable_interrupt)(struct uefi_cpu_arch *);
+	EFI_STATUS(EFIAPI *get_interrupt_state)(struct uefi_cpu_arch *, BOOLEAN *);
+	EFI_STATUS(EFIAPI *init)(struct uefi_cpu_arch *, INTN);
+	EFI_STATUS(EFIAPI *register_interrupt_handler)(struct uefi_cpu_arch *, INTN,
+						      UEFI_CPU_INTERRUPT_HANDLER);
+	EFI_STATUS(EFIAPI *get_timer_value)(struct uefi_cpu_arch *, UINT32, UINT64 *, UINT64 *);
+	EFI_STATUS(EFIAPI *set_memory_attributes)(struct uefi_cpu_arch *, UINT64, UINT64, UINT64);
+	UINT32 number_of_timers;
+	UINT32 dma_buffer_alignment;
+};
+
+/* PI spec vol. 2, 13.4: EFI_MP_SERVICES_PROTOCOL. */
+#define UEFI_MP_SERVICES_PROTOCOL_GUID \
+	{ 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
+
+struct uefi_processor_info {
+	UINT64 processor_id;	/* the APIC ID */
+	UINT32 status_flag;	/* bit 0 BSP, bit 1 enabled, bit 2 healthy */
+	UINT32 package, core, thread;
+	UINT32 extended[6];	/* PI 1.7 extended location; unused */
+};
+
+struct uefi_mp_services {
+	EFI_STATUS(EFIAPI *get_number_of_processors)(struct uefi_mp_services *, UINTN *, UINTN *);
+	EFI_STATUS(EFIAPI *get_processor_info)(struct uefi_mp_services *, UINTN,
+					       struct uefi_processor_info *);
+	VOID *startup_all_aps;
+	VOID *startup_this_ap;
+	VOID *switch_bsp;
+	VOID *enable_disable_ap;
+	EFI_STATUS(EFIAPI *who_am_i)(struct uefi_mp_services *, UINTN *);
+};
+
+/* Converts CHAR16 firmware text to ASCII ('?' for anything outside it). */
+void uefi_to_ascii(char *dst, size_t size, const CHAR16 *src);
+
+void uefi_console_init(void);
+void uefi_time_init(void);
+void uefi_info_init(void);
+void uefi_exceptions_init(void);
+void uefi_exceptions_fini(void);
+
+#endif
