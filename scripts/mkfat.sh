@@ -7,7 +7,8 @@ shift 2
 rm -f "$out"
 truncate -s "${size}M" "$out"
 if [ "$size" -ge 64 ]; then fat=32; else fat=16; fi
-mkfs.vfat -F "$fat" -n MACROHARD "$out" >/dev/null
+if [ "$fat" = 32 ]; then opts="-s 1"; else opts=; fi
+mkfs.vfat -F "$fat" $opts -n MACROHARD "$out" >/dev/null
 for pair in "$@"; do
 	src=${pair%%=*}
 	dest=${pair#*=}

@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""MACROHARD test harness: host unit tests and nested boots under QEMU+OVMF and Bochs.
+
+usage: run.py SUITE    SUITE is unit, svm, vmx, all or run
+
+Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
+"N passed, N failed"; the exit status is non-zero when anything failed.
+Every emulator run has a hard timeout that kills its process group and keeps
+its serial and emulator logs under build/test-logs/<test>/.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+LOGS = os.path.join(BUILD, "test-logs")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
+VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
+PARALLEL = 2
+
+_lock = threading.Lock()
+_counts = {"pass": 0, "fail": 0, "skip": 0}
+
+
+def report(kind, name, detail=""):
+    with _lock:
+        _counts[kind] += 1
+        tag = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[kind]
+        print(f"{tag}: {name}" + (f" ({detail})" if detail else ""), flush=True)
+
+
+def check(name, ok, detail=""):
+    report("pass" if ok else "fail", name, "" if ok else detail)
+    return ok
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(clean(text).splitlines()[-lines:])
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+
+
+def clean(text):
+    """Serial text without terminal escape codes and carriage returns."""
+    return _ANSI.sub("", text)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+# ---------------------------------------------------------------- emulators
+
+def kvm_usable():
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def host_vendor():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return "AMD" if "AuthenticAMD" in f.read() else "Intel"
+    except OSError:
+        return "unknown"
+
+
+class Boot:
+    """One emulator run: its logs, its exit status, and what reached the serial port."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = os.path.join(LOGS, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.serial_path = os.path.join(self.dir, "serial.txt")
+        self.log_path = os.path.join(self.dir, "emulator.log")
+        self.serial = ""
+        self.rc = None
+        self.timed_out = False
+        self.seconds = 0.0
+
+    def run(self, cmd, timeout, end=None, grace=1.0, env=None):
+        """Runs cmd until it exits, `end` appears on the serial port, or timeout."""
+        start = time.monotonic()
+        seen_end = None
+        with open(self.log_path, "wb") as log:
+            log.write(("$ " + " ".join(cmd) + "\n").encode())
+            log.flush()
+            proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            try:
+                while proc.poll() is None:
+                    now = time.monotonic()
+                    if now - start > timeout:
+                        self.timed_out = True
+                        break
+                    if end and seen_end is None and re.search(end, self.read_serial(), re.M):
+                        seen_end = now
+                    if seen_end is not None and now - seen_end > grace:
+                        break
+                    time.sleep(0.1)
+            finally:
+                if proc.poll() is None:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                proc.wait()
+        self.rc = proc.returncode
+        self.seconds = time.monotonic() - start
+        self.serial = self.read_serial()
+        return self
+
+    def read_serial(self):
+        try:
+            with open(self.serial_path, "rb") as f:
+                return clean(f.read().decode("utf-8", "replace"))
+        except OSError:
+            return ""
+
+    def failure_context(self):
+        return (f"--- {self.name}: serial tail ({self.serial_path})\n{tail(self.serial_path)}\n"
+                f"--- {self.name}: emulator log tail ({self.log_path})\n{tail(self.log_path, 15)}")
+
+
+def qemu_cmd(boot, disk, smp=2, mem=512):
+    vars_copy = os.path.join(boot.dir, "OVMF_VARS.fd")
+    shutil.copyfile(OVMF_VARS, vars_copy)
+    if kvm_usable():
+        accel = ["-accel", "kvm", "-cpu", "host"]
+    else:
+        accel = ["-accel", "tcg", "-cpu", "EPYC,+svm,+npt"]
+    return ["qemu-system-x86_64", "-machine", "q35", *accel, "-smp", str(smp), "-m", str(mem),
+            "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,file={vars_copy}",
+            "-drive", f"format=raw,file={disk}",
+            "-display", "none", "-monitor", "none", "-serial", f"file:{boot.serial_path}",
+            "-net", "none", "-no-reboot"]
+
+
+def esp_image(boot, config, extra=()):
+    """A FAT image holding the UEFI application and, if given, a macrohard.cfg."""
+    img = os.path.join(boot.dir, "esp.img")
+    files = [f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI"]
+    if config:
+        files.append(f"{config}=/macrohard.cfg")
+    run(["scripts/mkfat.sh", img, "64", *files, *extra])
+    return img
+
+
+def bochs_cmd(boot, iso, model, megs=256):
+    with open(os.path.join(ROOT, "tests/harness/bochsrc.in")) as f:
+        rc = f.read()
+    for key, value in {"@ISO@": iso, "@SERIAL@": boot.serial_path, "@MODEL@": model,
+                       "@MEGS@": str(megs), "@LOG@": os.path.join(boot.dir, "bochs.log"),
+                       "@BIOS@": BOCHS_BIOS, "@VGABIOS@": VGA_BIOS}.items():
+        rc = rc.replace(key, value)
+    rc_path = os.path.join(boot.dir, "bochsrc")
+    with open(rc_path, "w") as f:
+        f.write(rc)
+    cont = os.path.join(boot.dir, "debugger.rc")
+    with open(cont, "w") as f:
+        f.write("c\n")
+    return ["bochs", "-q", "-f", rc_path, "-rc", cont]
+
+
+def bochs_env():
+    env = dict(os.environ)
+    env["TERM"] = "xterm"
+    return env
+
+
+def iso_image(boot, config):
+    iso = os.path.join(boot.dir, "macrohard.iso")
+    run(["scripts/mkiso.sh", iso, f"{BUILD}/macrohard.elf", config])
+    return iso
+
+
+# ---------------------------------------------------------------- checks
+
+def expect(boot, checks, absent=()):
+    """checks: (label, regex) that must match the serial text; absent: must not."""
+    ok = True
+    for label, regex in checks:
+        ok &= check(f"{boot.name}: {label}", re.search(regex, boot.serial, re.M) is not None,
+                    f"no match for /{regex}/")
+    for label, regex in absent:
+        ok &= check(f"{boot.name}: {label}", re.search(regex, boot.serial, re.M) is None,
+                    f"unexpected match for /{regex}/")
+    if not ok:
+        with _lock:
+            print(boot.failure_context(), flush=True)
+    return ok
+
+
+def banner_checks(virt, mode):
+    checks = [
+        ("banner", r"^MACROHARD \d+\.\d+\.\d+ \(\w+\), " + re.escape(mode)),
+        ("firmware line", r"^firmware: \S.*, revision 0x[0-9a-f]+"),
+        ("cpu line", r"^cpu: \w+ family 0x[0-9a-f]+ model 0x[0-9a-f]+ stepping \d+"),
+        ("cpu count", r"^cpus: [1-9]\d*$"),
+        ("tsc frequency", r"^tsc: [1-9]\d*\.\d{3} MHz$"),
+        ("memory summary", r"^memory: [1-9]\d* map entries, [1-9]\d* MiB usable"),
+        (f"{virt} feature list", rf"^{virt} features:$"),
+        (f"{virt} usable", rf"^{virt}: usable$"),
+    ]
+    if virt == "AMD-V":
+        checks.append(("NPT listed as present", r"^  nested paging \(NPT\)\s+present\s+required$"))
+    else:
+        checks += [("EPT listed as present", r"^  EPT\s+present\s+required$"),
+                   ("VPID listed", r"^  VPID\s+(present|absent)\s+used when present$"),
+                   ("unrestricted guest listed",
+                    r"^  unrestricted guest\s+(present|absent)\s+used when present$")]
+    return checks
+
+
+FULL_CFG_CHECKS = [
+    ("vm alpha summary", r"^\[alpha\] defined: 512 MiB, 2 vCPUs, kernel /linux/vmlinuz$"),
+    ("vm alpha initrd", r"^\[alpha\]   initrd /linux/initrd.img$"),
+    ("vm alpha cmdline keeps '#'",
+     r'^\[alpha\]   cmdline "console=ttyS0 root=/dev/vda rw # not a comment"$'),
+    ("vm alpha file disk", r"^\[alpha\]   disk 0: file:/disks/alpha.img, serial ALPHA0001$"),
+    ("vm alpha partuuid disk",
+     r"^\[alpha\]   disk 1: partuuid:0fc63daf-8483-4772-8e79-3d69d8477de4, read-only$"),
+    ("vm alpha shares", r"^\[alpha\]   share 'media': /shares/media, read-only$"),
+    ("vm alpha net mac", r"^\[alpha\]   net 0: switch, mac 52:54:00:12:34:56$"),
+    ("vm alpha clipboard", r"^\[alpha\]   clipboard both \(max 4 MiB\), display seamless$"),
+    ("vm beta summary", r"^\[beta\] defined: 1 GiB, 1 vCPU, kernel /linux/vmlinuz$"),
+    ("vm beta label disk", r"^\[beta\]   disk 0: label:DATA$"),
+    ("channels", r"^channel 'chat': alpha <-> beta$"),
+    ("config summary", r"^macrohard.cfg: 2 VMs defined, 2 accepted, 0 refused, 0 problems$"),
+]
+
+BAD_CFG_CHECKS = [
+    ("bad global value", r"^error: macrohard.cfg:2: .*log_level.*loud"),
+    ("memory too small", r"^error: macrohard.cfg:10: .*memory"),
+    ("vcpus out of range", r"^error: macrohard.cfg:11: .*vcpus"),
+    ("unknown key", r"^error: macrohard.cfg:13: .*unknown key 'colour'"),
+    ("line without '='", r"^error: macrohard.cfg:14: "),
+    ("unknown section", r"^error: macrohard.cfg:16: .*gadgets"),
+    ("duplicate key names first line", r"^error: macrohard.cfg:21: .*duplicate.*line 20"),
+    ("missing kernel at header line", r"^error: macrohard.cfg:19: .*missing required key 'kernel'"),
+    ("broken VM refused", r"^error: VM 'broken' \(macrohard.cfg:9\) refused"),
+    ("nokernel VM refused", r"^error: VM 'nokernel' \(macrohard.cfg:19\) refused"),
+    ("good VM still defined", r"^\[good\] defined: 128 MiB, 1 vCPU, kernel /good/vmlinuz$"),
+    ("summary counts", r"^macrohard.cfg: 3 VMs defined, 1 accepted, 2 refused, \d+ problems$"),
+]
+
+
+def cfg(name):
+    return os.path.join(ROOT, "tests/configs", name)
+
+
+# ---------------------------------------------------------------- suites
+
+def suite_unit():
+    bins = sorted(p for p in os.listdir(os.path.join(BUILD, "unit"))
+                  if p.startswith("test_") and not p.endswith(".d"))
+    if not check("unit: test binaries built", bool(bins), "none in build/unit"):
+        return
+    for b in bins:
+        path = os.path.join(BUILD, "unit", b)
+        try:
+            p = subprocess.run([path], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            check(f"unit/{b}", False, "timed out after 300 s")
+            continue
+        for line in p.stdout.splitlines():
+            m = re.match(r"^(PASS|FAIL|SKIP): (.*)$", line)
+            if m:
+                report(m.group(1).lower(), f"unit/{b}: {m.group(2)}")
+        summary = re.search(r"^SUMMARY: \d+ passed, (\d+) failed", p.stdout, re.M)
+        if not check(f"unit/{b}: exits cleanly with a summary",
+                     p.returncode == 0 and summary is not None,
+                     f"exit {p.returncode}, summary {'found' if summary else 'missing'}"):
+            print(p.stdout[-3000:] + p.stderr[-3000:], flush=True)
+
+
+def svm_virt():
+    if kvm_usable():
+        return "AMD-V" if host_vendor() == "AMD" else "VT-x"
+    return "AMD-V"
+
+
+UEFI_MODE = "firmware-hosted (UEFI)"
+BARE_MODE = "standalone (Multiboot2)"
+POWEROFF = r"^macrohard: powering off$"
+# OVMF's boot manager reports the application's error status, then moves on.
+FIRMWARE_RESUMED = r"^BdsDxe: failed to start .*: Aborted$"
+RETURNED = r"^macrohard: stopped \(status -?\d+\); returning to the firmware$"
+
+
+def svm_jobs():
+    virt = svm_virt()
+    t = 240
+
+    def banner():
+        b = Boot("svm-banner")
+        b.run(qemu_cmd(b, esp_image(b, cfg("full.cfg"))), t)
+        expect(b, banner_checks(virt, UEFI_MODE) + [
+            ("firmware is EDK II", r"^firmware: EDK II"),
+            ("two CPUs counted", r"^cpus: 2$"),
+        ] + FULL_CFG_CHECKS + [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b.name}: QEMU exited by itself after power-off", not b.timed_out and b.rc == 0,
+              f"rc {b.rc}, timed out {b.timed_out}")
+
+    def badcfg():
+        b = Boot("svm-badcfg")
+        b.run(qemu_cmd(b, esp_image(b, cfg("bad.cfg"))), t)
+        expect(b, BAD_CFG_CHECKS + [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+
+    def nocfg():
+        b = Boot("svm-nocfg")
+        b.run(qemu_cmd(b, esp_image(b, None)), t, end=RETURNED)
+        expect(b, [("missing config reported",
+                    r"^warning: macrohard.cfg: cannot read \(not found\); no VMs are defined$"),
+                   ("returns to the firmware by default", RETURNED)])
+
+    def exception():
+        b = Boot("svm-exception")
+        b.run(qemu_cmd(b, esp_image(b, cfg("selftest-exception.cfg"))), t,
+              end=FIRMWARE_RESUMED)
+        expect(b, [
+            ("reason and CPU", r"^PANIC on CPU 0 \(APIC ID \d+\): host exception 6 "
+                               r"\(#UD invalid opcode\) in hypervisor code$"),
+            ("register dump", r"^  RIP=[0-9a-f]{16} CS=[0-9a-f]{4} RFLAGS=[0-9a-f]{16}$"),
+            ("general registers", r"^  R12=[0-9a-f]{16} R13=[0-9a-f]{16}"),
+            ("control registers", r"^  CR0=[0-9a-f]{16} CR2="),
+            ("returned to the firmware", RETURNED),
+            ("firmware regained control", FIRMWARE_RESUMED),
+        ], absent=[("firmware's own exception dump not reached", r"!!!! X64 Exception")])
+
+    def panic():
+        b = Boot("svm-panic")
+        b.run(qemu_cmd(b, esp_image(b, cfg("selftest-panic.cfg"))), t, end=FIRMWARE_RESUMED)
+        expect(b, [
+            ("reason and CPU", r"^PANIC on CPU 0 \(APIC ID \d+\): selftest requested by "
+                               r"macrohard.cfg$"),
+            ("register dump", r"^  RSP=[0-9a-f]{16} SS=[0-9a-f]{4}"),
+            ("returned to the firmware", RETURNED),
+            ("firmware regained control", FIRMWARE_RESUMED),
+        ])
+
+    def usb():
+        b = Boot("svm-usb")
+        b.run(qemu_cmd(b, os.path.join(BUILD, "macrohard-usb.img")), t)
+        expect(b, banner_checks(virt, UEFI_MODE) + [
+            ("demo VM from the stick's config", r"^\[demo\] defined: 256 MiB, 2 vCPUs"),
+            ("powered off", POWEROFF)])
+
+    return [banner, badcfg, nocfg, exception, panic, usb]
+
+
+def vmx_jobs():
+    t = 300
+
+    def banner(model, label, extra):
+        def job():
+            b = Boot(f"vmx-banner-{label}")
+            b.run(bochs_cmd(b, iso_image(b, cfg("full.cfg")), model), t, end=POWEROFF,
+                  env=bochs_env())
+            expect(b, banner_checks("VT-x", BARE_MODE) + extra + FULL_CFG_CHECKS +
+                   [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        return job
+
+    def badcfg():
+        b = Boot("vmx-badcfg")
+        b.run(bochs_cmd(b, iso_image(b, cfg("bad.cfg")), "corei7_skylake_x"), t, end=POWEROFF,
+              env=bochs_env())
+        expect(b, BAD_CFG_CHECKS + [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+
+    def exception():
+        b = Boot("vmx-exception")
+        halted = r"^macrohard: stopped \(status -1\); system halted$"
+        b.run(bochs_cmd(b, iso_image(b, cfg("selftest-exception.cfg")), "corei7_skylake_x"), t,
+              end=halted, env=bochs_env())
+        expect(b, [
+            ("reason and CPU", r"^PANIC on CPU 0 \(APIC ID \d+\): host exception 6 "
+                               r"\(#UD invalid opcode\) in hypervisor code$"),
+            ("register dump", r"^  RIP=[0-9a-f]{16} CS=[0-9a-f]{4} RFLAGS=[0-9a-f]{16}$"),
+            ("halted after the report", halted),
+        ])
+
+    skylake = [("EPT 1 GiB pages present", r"^  EPT 1 GiB pages\s+present"),
+               ("EPT A/D present", r"^  EPT accessed/dirty flags\s+present"),
+               ("VMCS shadowing present", r"^  VMCS shadowing\s+present")]
+    ivy = [("EPT A/D absent", r"^  EPT accessed/dirty flags\s+absent"),
+           ("VMCS shadowing absent", r"^  VMCS shadowing\s+absent"),
+           ("EPT present", r"^  EPT\s+present")]
+    return [banner("corei7_skylake_x", "skylake", skylake),
+            banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg, exception]
+
+
+def run_jobs(jobs):
+    def guarded(job):
+        try:
+            job()
+        except Exception as e:  # a harness error is a failed check, not a crash
+            check(f"harness: {getattr(job, '__name__', 'job')}", False, repr(e))
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        list(pool.map(guarded, jobs))
+
+
+def make_run():
+    """`make run`: boot the demo configuration with the serial console on this terminal."""
+    b = Boot("run")
+    img = os.path.join(BUILD, "run-esp.img")
+    run(["scripts/mkfat.sh", img, "64", f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI",
+         f"{cfg('demo.cfg')}=/macrohard.cfg"])
+    cmd = qemu_cmd(b, img)
+    i = cmd.index("-serial")
+    cmd[i + 1] = "stdio"
+    print(f"make run: {'KVM' if kvm_usable() else 'TCG'}; "
+          f"the demo ends by powering off (Ctrl-C quits)", flush=True)
+    return subprocess.call(cmd, cwd=b.dir)
+
+
+def main(argv):
+    suite = argv[1] if len(argv) > 1 else "all"
+    if suite == "run":
+        return make_run()
+    if suite not in ("unit", "svm", "vmx", "all"):
+        print(__doc__)
+        return 2
+    os.makedirs(LOGS, exist_ok=True)
+    if not kvm_usable():
+        print("note: /dev/kvm is not usable here; QEMU runs with TCG", flush=True)
+    if suite in ("unit", "all"):
+        suite_unit()
+    jobs = []
+    if suite in ("svm", "all"):
+        jobs += svm_jobs()
+    if suite in ("vmx", "all"):
+        jobs += vmx_jobs()
+    run_jobs(jobs)
+    print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
+    return 1 if _counts["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
