@@ -1,5 +1,6 @@
 /* Host unit test for the macrohard.cfg parser (boot/config.c): valid files, every kind of
  * error with its line number, limits, and a deterministic mutation loop. */
+// unit-deps: boot/config.c lib/string.c lib/format.c lib/errno.c
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
