@@ -38,21 +38,28 @@ static inline int unit_summary(void)
 	return unit_failed ? 1 : 0;
 }
 
-#define CHECK(name, cond) unit_check(!!(cond), (name), "%s is false", #cond)
+/* Each macro evaluates name first, then its other arguments once each. */
+#define CHECK(name, cond) do {							\
+	const char *name_ = (name);						\
+	unit_check(!!(cond), name_, "%s is false", #cond);			\
+} while (0)
 
 #define CHECK_INT(name, got, want) do {						\
+	const char *name_ = (name);						\
 	long long got_ = (long long)(got), want_ = (long long)(want);		\
-	unit_check(got_ == want_, (name), "%s = %lld, want %lld", #got, got_, want_); \
+	unit_check(got_ == want_, name_, "%s = %lld, want %lld", #got, got_, want_); \
 } while (0)
 
 #define CHECK_U64(name, got, want) do {						\
+	const char *name_ = (name);						\
 	unsigned long long got_ = (got), want_ = (want);			\
-	unit_check(got_ == want_, (name), "%s = %llu, want %llu", #got, got_, want_); \
+	unit_check(got_ == want_, name_, "%s = %llu, want %llu", #got, got_, want_); \
 } while (0)
 
 #define CHECK_STR(name, got, want) do {						\
+	const char *name_ = (name);						\
 	const char *got_ = (got), *want_ = (want);				\
-	unit_check(got_ && want_ && strcmp(got_, want_) == 0, (name),		\
+	unit_check(got_ && want_ && strcmp(got_, want_) == 0, name_,		\
 		   "%s = \"%s\", want \"%s\"", #got, got_ ? got_ : "(null)",	\
 		   want_ ? want_ : "(null)");					\
 } while (0)
