@@ -43,7 +43,7 @@ void host_pages_free(u64 addr, u64 count);
 
 /*
  * Reads a whole file from the boot medium into freshly allocated pages.
- * Paths use '/'.  Returns 0 or a negative error; *data/*size on success.
+ * Paths use '/'.  Returns 0 or a negative error; fills *data and *size on success.
  */
 int host_file_read(const char *path, void **data, u64 *size);
 void host_file_free(void *data, u64 size);

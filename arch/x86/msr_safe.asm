@@ -70,3 +70,5 @@ arch_capture_regs:
 	mov [rdi + 21*8], rax
 	mov rax, [rdi + 14*8]
 	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits
