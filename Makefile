@@ -19,9 +19,9 @@ EFI_CFLAGS := $(CORE_CFLAGS) -fpic -fshort-wchar -DGNU_EFI_USE_MS_ABI \
 BARE_CFLAGS := $(CORE_CFLAGS) -fno-pic -fno-pie -mcmodel=small
 NASMFLAGS  := -f elf64 -g -Werror
 
-# Sources: common code goes into both images; host/uefi and boot/efi_* only into
+# Sources: common code (including host/*.c) goes into both images; host/uefi and boot/efi_* only into
 # the UEFI application; host/bare and boot/mb2_* only into the Multiboot2 kernel.
-CORE_DIRS  := lib arch/x86 boot mm vm vmx svm devices devices/virtio net
+CORE_DIRS  := lib arch/x86 boot host mm vm vmx svm devices devices/virtio net
 CORE_C     := $(filter-out boot/efi_% boot/mb2_%,$(wildcard $(addsuffix /*.c,$(CORE_DIRS))))
 CORE_ASM   := $(filter-out boot/efi_% boot/mb2_%,$(wildcard $(addsuffix /*.asm,$(CORE_DIRS))))
 EFI_C      := $(CORE_C) $(wildcard host/uefi/*.c boot/efi_*.c)

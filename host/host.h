@@ -31,11 +31,17 @@ void host_console_write(const char *s, size_t len);
 /* Selects the serial port (0 = none) and baud rate used from now on. */
 void host_console_set_serial(u16 port, u32 baud);
 
-/* Monotonic time since boot, and the frequency the time is derived from. */
+/*
+ * Monotonic time since start-up, from the TSC (host/tsc_clock.c, common to both
+ * modes); each host layer measures the TSC frequency and calls host_time_start().
+ */
 u64 host_time_ns(void);
 u64 host_tsc_hz(void);
 /* Busy-waits at least us microseconds. */
 void host_udelay(u64 us);
+void host_time_start(u64 tsc_hz);
+/* The exact TSC frequency from CPUID leaf 0x15, or 0 when the CPU does not state it. */
+u64 host_tsc_hz_from_cpuid(void);
 
 /* Zeroed, 4 KiB-aligned, identity-mapped pages; 0 when none are left. */
 u64 host_pages_alloc(u64 count);

@@ -4,7 +4,6 @@
  */
 #include "host/bare/bare.h"
 #include "arch/x86/cpu.h"
-#include "lib/format.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -190,6 +189,8 @@ static void __attribute__((noreturn)) power_halt_forever(void)
 
 void host_halt(void)
 {
+	log_raw("macrohard: system halted\n");
+	bare_console_drain();
 	power_halt_forever();
 }
 
@@ -197,6 +198,7 @@ void host_poweroff(void)
 {
 	const char *s;
 
+	log_raw("macrohard: powering off\n");
 	cpu_cli();
 	bare_console_drain();
 	acpi_sleep_s5();
@@ -226,6 +228,7 @@ void host_reboot(void)
 		u64 base;
 	} __attribute__((packed)) no_idt = { 0, 0 };
 
+	log_raw("macrohard: rebooting\n");
 	cpu_cli();
 	bare_console_drain();
 	/* PCI reset control register: system reset, then with the CPU reset bit. */
@@ -244,12 +247,7 @@ void host_reboot(void)
 
 void host_exit(int status)
 {
-	char line[80];
-	size_t n;
-
-	n = fmt_snprintf(line, sizeof(line), "macrohard: stopped (status %d); system halted\n",
-			 status);
-	host_console_write(line, MIN(n, sizeof(line) - 1));
+	log_raw("macrohard: stopped (status %d); system halted\n", status);
 	bare_console_drain();
 	power_halt_forever();
 }

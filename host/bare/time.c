@@ -15,11 +15,6 @@
 /* Generous: each poll is a port read of about 1 us, so this is seconds. */
 #define CALIBRATE_MAX_POLLS 20000000u
 
-static u64 tsc_hz;
-static u64 tsc_at_boot;
-/* ns = (tsc delta * ns_mult) >> 32, precomputed so reading the time never divides. */
-static u64 ns_mult;
-
 /*
  * PIT channel 2 in mode 0 counts down once from CALIBRATE_TICKS with the gate
  * high; OUT2 (port 0x61 bit 5) rises at terminal count.  Returns TSC ticks per
@@ -47,19 +42,6 @@ static u64 time_calibrate_pit(void)
 	return (end - start) * PIT_HZ / CALIBRATE_TICKS;
 }
 
-/* SDM vol. 3, 19.7.3: TSC = crystal * EBX / EAX, exact only when ECX names the crystal. */
-static u64 time_cpuid_tsc_hz(void)
-{
-	struct cpuid_regs r;
-
-	if (cpuid(0, 0).eax < 0x15)
-		return 0;
-	r = cpuid(0x15, 0);
-	if (!r.eax || !r.ebx || !r.ecx)
-		return 0;
-	return (u64)r.ecx * r.ebx / r.eax;
-}
-
 /* Leaf 0x16: the nominal base frequency in MHz; only a last resort. */
 static u64 time_cpuid_base_hz(void)
 {
@@ -77,12 +59,11 @@ static bool time_close(u64 a, u64 b)
 
 void bare_time_init(void)
 {
-	u64 pit, exact;
+	u64 pit, exact, tsc_hz;
 	const char *source = "CPUID 0x15";
 
-	tsc_at_boot = rdtsc();
 	pit = time_calibrate_pit();
-	exact = time_cpuid_tsc_hz();
+	exact = host_tsc_hz_from_cpuid();
 	/*
 	 * Emulators may report a CPUID crystal that does not match the rate
 	 * their TSC really advances at; the PIT measurement settles that.
@@ -101,37 +82,7 @@ void bare_time_init(void)
 		log_warn("time: no PIT and no CPUID frequency; assuming a 1 GHz TSC\n");
 		source = "a guess";
 	}
-	ns_mult = (1000000000ULL << 32) / tsc_hz;
+	host_time_start(tsc_hz);
 	log_debug("time: TSC at %llu Hz from %s (PIT measured %llu Hz)\n",
 		  (unsigned long long)tsc_hz, source, (unsigned long long)pit);
-}
-
-u64 host_tsc_hz(void)
-{
-	return tsc_hz;
-}
-
-u64 host_time_ns(void)
-{
-	u64 delta;
-
-	if (!ns_mult)
-		return 0;
-	delta = rdtsc() - tsc_at_boot;
-	return (u64)(((unsigned __int128)delta * ns_mult) >> 32);
-}
-
-void host_udelay(u64 us)
-{
-	u64 end;
-
-	if (!ns_mult) {
-		/* Before calibration: a port 0x80 write takes about 1 us on a PC. */
-		while (us--)
-			outb(0x80, 0);
-		return;
-	}
-	end = host_time_ns() + (us > UINT64_MAX / 1000 ? UINT64_MAX / 2 : us * 1000);
-	while (host_time_ns() < end)
-		cpu_relax();
 }
