@@ -1,0 +1,91 @@
+/* VMs and vCPUs: lifecycle, the scheduler and the common exit handlers. */
+#ifndef VM_VM_H
+#define VM_VM_H
+
+#include "vm/exit.h"
+#include "vm/vcpu_state.h"
+#include "vm/vendor.h"
+#include "mm/guest_mem.h"
+#include "mm/stage2.h"
+
+#define VM_MAX 16
+#define VCPU_MAX 64
+#define VM_NAME_MAX 32
+/* Per-VM exit counters are indexed by the back-end's exit-table index. */
+#define VM_EXIT_COUNTERS 1024
+
+enum vm_state { VM_STATE_CREATED, VM_STATE_RUNNING, VM_STATE_STOPPED };
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,		/* in HLT, waiting for an interrupt */
+	VCPU_WAIT_SIPI,		/* an AP before its start-up IPI */
+	VCPU_STOPPED,
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	u32 id;
+	enum vcpu_state state;
+
+	/* Guest registers as of the last exit; the back-end loads them at entry. */
+	u64 gpr[GPR_COUNT];
+	u64 rip;
+	u64 rflags;
+	bool rip_dirty;		/* rip/rflags changed by common code */
+	struct vcpu_sregs sregs;
+	bool sregs_valid;	/* sregs fetched since the last exit */
+	bool sregs_dirty;	/* sregs changed by common code */
+
+	/* The back-end's private state (VMCS/VMCB, bitmaps …). */
+	void *arch;
+	u32 asid;		/* ASID (AMD) or VPID (Intel), unique per vCPU, never 0 */
+
+	u64 exits;
+	u64 run_ns;		/* guest time used, for the scheduler */
+	u64 tsc_offset;
+};
+
+struct vm {
+	u32 id;
+	char name[VM_NAME_MAX];
+	enum vm_state state;
+	int exit_status;	/* isa-debug-exit status, or -1 */
+	const char *stop_reason;
+
+	struct guest_mem mem;
+	struct stage2 stage2;
+
+	struct vcpu *vcpus[VCPU_MAX];
+	u32 vcpu_count;
+
+	u64 exit_counts[VM_EXIT_COUNTERS];
+	u64 kind_counts[VM_EXIT_KIND_COUNT];
+
+	/* Guest-visible devices on this VM's port space (devices/). */
+	struct vm_devices *dev;
+};
+
+/* Ends the VM: marks every vCPU stopped, logs why, prints its exit counters. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Stops the VM with the vCPU's registers, the exit record and the instruction bytes. */
+void vm_stop_with_dump(struct vcpu *vcpu, const struct vm_exit *exit, const char *why);
+
+/* Fetches the segment/control state once per exit (through the back-end). */
+struct vcpu_sregs *vcpu_sregs(struct vcpu *vcpu);
+void vcpu_sregs_changed(struct vcpu *vcpu);
+
+/* Moves RIP past the exiting instruction (length from the exit or decoded). */
+int vcpu_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
+
+/* Queues an exception for the guest. */
+void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error_code);
+
+/* The common exit dispatcher (vm/exit_handlers.c). */
+void vm_handle_exit(struct vcpu *vcpu, struct vm_exit *exit);
+
+#endif
