@@ -45,7 +45,13 @@ struct vcpu {
 
 	u64 exits;
 	u64 run_ns;		/* guest time used, for the scheduler */
-	u64 tsc_offset;
+	u64 tsc_offset;		/* guest TSC = host TSC + tsc_offset */
+	/*
+	 * End of the current time slice in host TSC ticks: the back-end returns
+	 * VM_EXIT_PREEMPT once it has passed (VMX preemption timer; on AMD the
+	 * host timer interrupt makes the exit and common code checks the time).
+	 */
+	u64 deadline_tsc;
 };
 
 struct vm {
