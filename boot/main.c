@@ -2,6 +2,8 @@
 #include "boot/main.h"
 #include "boot/banner.h"
 #include "boot/config.h"
+#include "vm/sched.h"
+#include "vm/vm.h"
 #include "host/host.h"
 #include "lib/errno.h"
 #include "lib/format.h"
@@ -125,14 +127,33 @@ static void selftest_run(enum cfg_selftest t)
 	log_err("selftest: the fault was not reported\n");
 }
 
+static void run_vms(void)
+{
+	u32 accepted = 0;
+	int err;
+
+	for (u32 i = 0; i < config.vm_count; i++)
+		accepted += config.vms[i].valid;
+	if (!accepted)
+		return;
+	err = vendor_select();
+	if (err) {
+		log_err("no usable VT-x or AMD-V (%s): no VM can start\n", err_name(err));
+		return;
+	}
+	if (vm_create_all(&config))
+		sched_run();
+	vendor->cpu_disable();
+}
+
 void macrohard_main(void)
 {
 	banner_print(&platform);
 	config_load();
 	selftest_run(config.global.selftest);
 
-	log_info("no guest can run in this version; nothing more to do (on_exit = %s)\n",
-		 config_on_exit_name(config.global.on_exit));
+	run_vms();
+	log_info("nothing more to do (on_exit = %s)\n", config_on_exit_name(config.global.on_exit));
 	switch (config.global.on_exit) {
 	case CFG_EXIT_POWEROFF:
 		host_poweroff();

@@ -52,6 +52,15 @@ struct vcpu {
 	 * host timer interrupt makes the exit and common code checks the time).
 	 */
 	u64 deadline_tsc;
+
+	/* MTRR contents (vm/msr.c): stored for the guest, not enforced — stage-2 maps RAM write-back. */
+	u64 mtrr_def_type;
+	u64 mtrr_var[16];
+	u64 mtrr_fixed[11];
+
+	/* x87/SSE/AVX state while another vCPU owns the FPU (XSAVE or FXSAVE image). */
+	u8 fpu[4096] __attribute__((aligned(64)));
+	u64 xcr0;		/* the guest's XCR0 (1 = x87 only, the reset value) */
 };
 
 struct vm {
@@ -90,8 +99,43 @@ int vcpu_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 
 /* Queues an exception for the guest. */
 void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error_code);
+/* Queues a #PF for linear address gla (CR2) with the error code. */
+void vcpu_inject_page_fault(struct vcpu *vcpu, u64 gla, u32 error_code);
+
+/* Fetches and decodes the instruction at CS:RIP; 0 or a negative error. */
+struct x86_insn;
+int vcpu_decode(struct vcpu *vcpu, struct x86_insn *insn);
+
+/* Exit handlers by family (vm/cpuid.c, vm/msr.c, vm/io.c, vm/cr.c, vm/mmio.c). */
+void vm_handle_cpuid(struct vcpu *vcpu, struct vm_exit *exit);
+void vm_handle_msr(struct vcpu *vcpu, struct vm_exit *exit);
+void vm_handle_io(struct vcpu *vcpu, struct vm_exit *exit);
+void vm_handle_cr(struct vcpu *vcpu, struct vm_exit *exit);
+void vm_handle_stage2(struct vcpu *vcpu, struct vm_exit *exit);
+void vm_handle_xsetbv(struct vcpu *vcpu, struct vm_exit *exit);
 
 /* The common exit dispatcher (vm/exit_handlers.c). */
 void vm_handle_exit(struct vcpu *vcpu, struct vm_exit *exit);
+
+struct config;
+/* Creates and starts every accepted VM of the configuration; returns how many started. */
+u32 vm_create_all(const struct config *cfg);
+/* Frees the resources of VMs that have stopped. */
+void vm_reap_stopped(void);
+void vm_print_counters(const struct vm *vm);
+extern struct vm *vm_list[VM_MAX];
+extern u32 vm_list_count;
+
+/* Register dump of a vCPU (general, control and segment registers, instruction bytes). */
+void vcpu_dump(struct vcpu *vcpu);
+
+/* Reads up to max instruction bytes at CS:RIP through the guest's page tables; returns how many. */
+u32 vcpu_fetch_insn(struct vcpu *vcpu, u8 *buf, u32 max);
+
+/* The CPU mode for decoding: 2 (16-bit), 4 (32-bit) or 8 (64-bit). */
+u8 vcpu_code_size(struct vcpu *vcpu);
+u8 vcpu_cpl(struct vcpu *vcpu);
+struct gva_ctx;
+void vcpu_gva_ctx(struct vcpu *vcpu, struct gva_ctx *ctx);
 
 #endif

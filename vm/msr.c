@@ -1,0 +1,228 @@
+/*
+ * Intercepted RDMSR/WRMSR: the MSRs a guest may use are emulated here (or kept
+ * in the VMCS/VMCB state); every other MSR raises #GP(0), as on a CPU without it.
+ */
+#include "vm/vm.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MTRRCAP 0xfe
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_MTRR_PHYS_FIRST 0x200
+#define MSR_MTRR_PHYS_LAST 0x20f
+#define MSR_MTRR_FIX64K 0x250
+#define MSR_MTRR_FIX16K_80000 0x258
+#define MSR_MTRR_FIX16K_A0000 0x259
+#define MSR_MTRR_FIX4K_FIRST 0x268
+#define MSR_MTRR_FIX4K_LAST 0x26f
+#define MSR_PAT 0x277
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_AMD_VM_CR 0xc0010114
+
+#define MTRR_VAR_COUNT 8
+
+static bool msr_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+static bool msr_pat_valid(u64 v)
+{
+	for (int i = 0; i < 8; i++) {
+		u8 t = (v >> (i * 8)) & 0xff;
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+static int msr_fixed_index(u32 msr)
+{
+	if (msr == MSR_MTRR_FIX64K)
+		return 0;
+	if (msr == MSR_MTRR_FIX16K_80000 || msr == MSR_MTRR_FIX16K_A0000)
+		return 1 + (msr - MSR_MTRR_FIX16K_80000);
+	if (msr >= MSR_MTRR_FIX4K_FIRST && msr <= MSR_MTRR_FIX4K_LAST)
+		return 3 + (msr - MSR_MTRR_FIX4K_FIRST);
+	return -1;
+}
+
+static u64 *msr_sreg(struct vcpu_sregs *s, u32 msr)
+{
+	switch (msr) {
+	case MSR_SYSENTER_CS: return &s->sysenter_cs;
+	case MSR_SYSENTER_ESP: return &s->sysenter_esp;
+	case MSR_SYSENTER_EIP: return &s->sysenter_eip;
+	case MSR_STAR: return &s->star;
+	case MSR_LSTAR: return &s->lstar;
+	case MSR_CSTAR: return &s->cstar;
+	case MSR_SFMASK: return &s->sfmask;
+	case MSR_FS_BASE: return &s->seg[SEG_FS].base;
+	case MSR_GS_BASE: return &s->seg[SEG_GS].base;
+	case MSR_KERNEL_GS_BASE: return &s->kernel_gs_base;
+	case MSR_PAT: return &s->pat;
+	default: return NULL;
+	}
+}
+
+/* Returns 0 and *val, or -1 for #GP. */
+static int msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+	u64 *reg = msr_sreg(s, msr);
+	int fixed = msr_fixed_index(msr);
+
+	if (reg) {
+		*val = *reg;
+		return 0;
+	}
+	if (fixed >= 0) {
+		*val = v->mtrr_fixed[fixed];
+		return 0;
+	}
+	if (msr >= MSR_MTRR_PHYS_FIRST && msr <= MSR_MTRR_PHYS_LAST) {
+		*val = v->mtrr_var[msr - MSR_MTRR_PHYS_FIRST];
+		return 0;
+	}
+	switch (msr) {
+	case MSR_TSC:
+		*val = rdtsc() + v->tsc_offset;
+		return 0;
+	case MSR_EFER:
+		*val = s->efer;
+		return 0;
+	case MSR_APIC_BASE:
+		/* The local APIC arrives with the guest platform; report its reset state. */
+		*val = 0xfee00000ULL | BIT(11) | (v->id == 0 ? BIT(8) : 0);
+		return 0;
+	case MSR_FEATURE_CONTROL:
+		*val = BIT(0);		/* locked, VMX off: no nested virtualization */
+		return 0;
+	case MSR_BIOS_SIGN_ID:
+		*val = 0;
+		return 0;
+	case MSR_MTRRCAP:
+		*val = MTRR_VAR_COUNT | BIT(8) | BIT(10);	/* fixed ranges, WC */
+		return 0;
+	case MSR_MTRR_DEF_TYPE:
+		*val = v->mtrr_def_type;
+		return 0;
+	case MSR_MISC_ENABLE:
+		*val = BIT(0);		/* fast strings */
+		return 0;
+	case MSR_AMD_VM_CR:
+		if (cpuid(0, 0).ebx != 0x68747541)	/* "Auth": AMD only */
+			return -1;
+		*val = BIT(3) | BIT(4);	/* SVM disabled and locked */
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int msr_write_efer(struct vcpu *v, u64 val)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+	u64 allowed = X86_EFER_SCE | X86_EFER_LME | X86_EFER_LMA;
+
+	if (cpuid(0x80000001, 0).edx & BIT(20))
+		allowed |= X86_EFER_NXE;
+	if (val & ~allowed)
+		return -1;
+	/* LME cannot change while paging is on (SDM 9.8.5); LMA is read-only. */
+	if ((s->cr0 & X86_CR0_PG) && ((val ^ s->efer) & X86_EFER_LME))
+		return -1;
+	s->efer = (val & ~X86_EFER_LMA) | (s->efer & X86_EFER_LMA);
+	vcpu_sregs_changed(v);
+	return 0;
+}
+
+static int msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+	u64 *reg = msr_sreg(s, msr);
+	int fixed = msr_fixed_index(msr);
+
+	if (reg) {
+		if (msr == MSR_PAT ? !msr_pat_valid(val) :
+		    (msr >= MSR_STAR && !msr_canonical(val) && msr != MSR_STAR &&
+		     msr != MSR_SFMASK))
+			return -1;
+		if (msr == MSR_SFMASK && (val >> 32))
+			return -1;
+		*reg = val;
+		vcpu_sregs_changed(v);
+		return 0;
+	}
+	if (fixed >= 0) {
+		v->mtrr_fixed[fixed] = val;
+		return 0;
+	}
+	if (msr >= MSR_MTRR_PHYS_FIRST && msr <= MSR_MTRR_PHYS_LAST) {
+		v->mtrr_var[msr - MSR_MTRR_PHYS_FIRST] = val;
+		return 0;
+	}
+	switch (msr) {
+	case MSR_EFER:
+		return msr_write_efer(v, val);
+	case MSR_MTRR_DEF_TYPE:
+		if (val & ~0xcffULL)
+			return -1;
+		v->mtrr_def_type = val;
+		return 0;
+	case MSR_BIOS_SIGN_ID:
+		return 0;	/* a microcode-revision query: nothing to update */
+	case MSR_APIC_BASE:
+		/* Only the reset value is accepted until the local APIC is modelled. */
+		return (val & ~0xfffULL) == 0xfee00000ULL ? 0 : -1;
+	case MSR_MISC_ENABLE:
+		return 0;
+	case MSR_TSC:
+		v->tsc_offset = val - rdtsc();
+		vcpu_sregs_changed(v);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void vm_handle_msr(struct vcpu *v, struct vm_exit *exit)
+{
+	u32 msr = (u32)v->gpr[GPR_RCX];
+	u64 val;
+
+	if (exit->kind == VM_EXIT_MSR_READ) {
+		if (msr_read(v, msr, &val)) {
+			log_printf(LOG_DEBUG, v->vm->name, "rdmsr 0x%x: #GP\n", msr);
+			vcpu_inject_exception(v, EXC_GP, true, 0);
+			return;
+		}
+		v->gpr[GPR_RAX] = (u32)val;
+		v->gpr[GPR_RDX] = val >> 32;
+	} else {
+		val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+		if (msr_write(v, msr, val)) {
+			log_printf(LOG_DEBUG, v->vm->name, "wrmsr 0x%x <- 0x%llx: #GP\n", msr,
+				   (unsigned long long)val);
+			vcpu_inject_exception(v, EXC_GP, true, 0);
+			return;
+		}
+	}
+	if (vcpu_skip_instruction(v, exit))
+		vm_stop_with_dump(v, exit, "cannot decode RDMSR/WRMSR");
+}

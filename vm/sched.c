@@ -1,0 +1,166 @@
+/*
+ * The scheduler: every runnable vCPU of every running VM gets a time slice in
+ * turn on this CPU.  A halted vCPU yields; one VM stopping never stops another.
+ */
+#include "vm/sched.h"
+#include "vm/vm.h"
+#include "host/host.h"
+#include "arch/x86/cpu.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+#define SLICE_US 10000
+/* Exits one slice may take before the scheduler looks around anyway. */
+#define SLICE_MAX_EXITS 100000
+
+static struct vcpu *fpu_owner;
+static bool use_xsave;
+static u64 host_xcr0_all;	/* every state component the CPU supports */
+
+static void xsetbv(u32 index, u64 value)
+{
+	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
+}
+
+/*
+ * The hypervisor itself never touches x87/SSE/AVX state (it is built with
+ * -mgeneral-regs-only); vCPUs sharing this CPU swap theirs.  With XSAVE the
+ * host enables CR4.OSXSAVE so guests can have any XCR0 the CPU supports.
+ */
+static void sched_fpu_init(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+
+	if (!(r.ecx & BIT(26)) || cpuid(0, 0).eax < 0xd || cpuid(0xd, 0).ecx > 4096)
+		return;
+	asm volatile("mov %%cr4, %%rax; or %0, %%rax; mov %%rax, %%cr4"
+		     : : "i"(1 << 18) : "rax", "memory");
+	r = cpuid(0xd, 0);
+	host_xcr0_all = ((u64)r.edx << 32) | r.eax;
+	use_xsave = true;
+}
+
+static void sched_fpu_switch(struct vcpu *next)
+{
+	if (fpu_owner == next)
+		return;
+	if (use_xsave) {
+		if (fpu_owner)
+			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])fpu_owner->fpu)
+				     : "a"(~0U), "d"(~0U));
+		xsetbv(0, next->xcr0);
+		asm volatile("xrstor64 %0" : : "m"(*(const u8(*)[4096])next->fpu),
+			     "a"(~0U), "d"(~0U));
+	} else {
+		if (fpu_owner)
+			asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
+		asm volatile("fxrstor64 %0" : : "m"(*(const u8(*)[512])next->fpu));
+	}
+	fpu_owner = next;
+}
+
+/* XSETBV from the guest (SDM vol. 2, XSETBV: the #GP conditions). */
+void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
+{
+	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
+	bool avx512 = val & (BIT(5) | BIT(6) | BIT(7));
+
+	if (!use_xsave || !(vcpu_sregs(v)->cr4 & BIT(18))) {
+		vcpu_inject_exception(v, EXC_UD, false, 0);
+		return;
+	}
+	if ((u32)v->gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~host_xcr0_all) ||
+	    ((val & BIT(2)) && !(val & BIT(1))) ||
+	    (avx512 && ((val & 0xe0) != 0xe0 || !(val & BIT(2))))) {
+		vcpu_inject_exception(v, EXC_GP, true, 0);
+		return;
+	}
+	if (vcpu_skip_instruction(v, exit)) {
+		vm_stop_with_dump(v, exit, "cannot decode XSETBV");
+		return;
+	}
+	v->xcr0 = val;
+	xsetbv(0, val);
+}
+
+static void sched_run_slice(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vm_exit exit;
+	u64 slice = host_tsc_hz() / 1000000 * SLICE_US;
+
+	sched_fpu_switch(v);
+	v->deadline_tsc = rdtsc() + slice;
+	for (u32 n = 0; n < SLICE_MAX_EXITS; n++) {
+		int err = vendor->vcpu_run(v, &exit);
+
+		/* The back-end has loaded whatever common code changed. */
+		v->rip_dirty = false;
+		v->sregs_dirty = false;
+		v->sregs_valid = false;
+		if (err) {
+			vm_stop(vm, -1, "%s could not run vCPU %u (%d)", vendor->name, v->id, err);
+			return;
+		}
+		vm_handle_exit(v, &exit);
+		if (vm->state != VM_STATE_RUNNING || v->state != VCPU_RUNNABLE)
+			return;
+		if (exit.kind == VM_EXIT_PREEMPT || (s64)(rdtsc() - v->deadline_tsc) >= 0)
+			return;
+	}
+}
+
+/* A VM whose vCPUs all wait for an interrupt that nothing can raise is stuck for good. */
+static void sched_check_stuck(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i]->state == VCPU_RUNNABLE)
+			return;
+	vm_stop(vm, -1, "every vCPU is halted and nothing can wake it");
+}
+
+void sched_run(void)
+{
+	sched_fpu_init();
+	for (;;) {
+		bool any = false, ran = false;
+
+		for (u32 i = 0; i < vm_list_count; i++) {
+			struct vm *vm = vm_list[i];
+
+			if (!vm || vm->state != VM_STATE_RUNNING)
+				continue;
+			any = true;
+			for (u32 c = 0; c < vm->vcpu_count && vm->state == VM_STATE_RUNNING; c++) {
+				struct vcpu *v = vm->vcpus[c];
+
+				if (v->state != VCPU_RUNNABLE)
+					continue;
+				sched_run_slice(v);
+				ran = true;
+			}
+		}
+		if (!ran) {
+			for (u32 i = 0; i < vm_list_count; i++)
+				if (vm_list[i] && vm_list[i]->state == VM_STATE_RUNNING)
+					sched_check_stuck(vm_list[i]);
+		}
+		if (fpu_owner && fpu_owner->vm->state == VM_STATE_STOPPED)
+			fpu_owner = NULL;
+		vm_reap_stopped();
+		if (!any)
+			break;
+	}
+	log_info("all VMs have stopped\n");
+}
+
+/* The FPU state after INIT: FCW 0x37F, MXCSR 0x1F80, XCR0 = x87 (SDM 10.1 / 13.3). */
+void sched_vcpu_init_fpu(struct vcpu *v)
+{
+	memset(v->fpu, 0, sizeof(v->fpu));
+	v->fpu[0] = 0x7f;
+	v->fpu[1] = 0x03;
+	v->fpu[24] = 0x80;
+	v->fpu[25] = 0x1f;
+	v->xcr0 = 1;
+}

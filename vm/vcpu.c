@@ -1,0 +1,139 @@
+/* vCPU helpers shared by the exit handlers: state access, instruction fetch, RIP, exceptions. */
+#include "vm/vm.h"
+#include "mm/gva.h"
+#include "arch/x86/decode.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+struct vcpu_sregs *vcpu_sregs(struct vcpu *v)
+{
+	if (!v->sregs_valid) {
+		vendor->get_sregs(v, &v->sregs);
+		v->sregs_valid = true;
+	}
+	return &v->sregs;
+}
+
+void vcpu_sregs_changed(struct vcpu *v)
+{
+	v->sregs_dirty = true;
+}
+
+u8 vcpu_code_size(struct vcpu *v)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+	u32 cs = s->seg[SEG_CS].ar;
+
+	if (!(s->cr0 & X86_CR0_PE) || (v->rflags & X86_RFLAGS_VM))
+		return 2;
+	if ((s->efer & X86_EFER_LMA) && (cs & SEG_AR_L))
+		return 8;
+	return (cs & SEG_AR_DB) ? 4 : 2;
+}
+
+u8 vcpu_cpl(struct vcpu *v)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+
+	if (!(s->cr0 & X86_CR0_PE))
+		return 0;
+	if (v->rflags & X86_RFLAGS_VM)
+		return 3;
+	return SEG_AR_DPL(s->seg[SEG_SS].ar);
+}
+
+void vcpu_gva_ctx(struct vcpu *v, struct gva_ctx *ctx)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+
+	ctx->cr0 = s->cr0;
+	ctx->cr3 = s->cr3;
+	ctx->cr4 = s->cr4;
+	ctx->efer = s->efer;
+	ctx->cpl = vcpu_cpl(v);
+	ctx->rflags_ac = v->rflags & X86_RFLAGS_AC;
+}
+
+static u64 vcpu_rip_mask(struct vcpu *v)
+{
+	switch (vcpu_code_size(v)) {
+	case 2: return 0xffff;
+	case 4: return 0xffffffff;
+	default: return ~0ULL;
+	}
+}
+
+u32 vcpu_fetch_insn(struct vcpu *v, u8 *buf, u32 max)
+{
+	struct vcpu_sregs *s = vcpu_sregs(v);
+	struct gva_ctx ctx;
+	u64 linear = s->seg[SEG_CS].base + (v->rip & vcpu_rip_mask(v)), fault;
+	u32 access = GVA_FETCH, pf, got = 0;
+
+	vcpu_gva_ctx(v, &ctx);
+	if (ctx.cpl == 3)
+		access |= GVA_USER;
+	if (vcpu_code_size(v) != 8)
+		linear &= 0xffffffff;
+	/* Byte by byte up to the first unreadable page: the tail may be on one. */
+	while (got < max) {
+		u64 page_left = PAGE_SIZE - ((linear + got) & (PAGE_SIZE - 1));
+		u32 chunk = (u32)MIN((u64)(max - got), page_left);
+
+		if (gva_read(&v->vm->mem, &ctx, linear + got, buf + got, chunk, access, &pf, &fault))
+			break;
+		got += chunk;
+	}
+	return got;
+}
+
+int vcpu_decode(struct vcpu *v, struct x86_insn *insn)
+{
+	u8 bytes[VM_INSN_MAX];
+	u32 got = vcpu_fetch_insn(v, bytes, sizeof(bytes));
+	u8 size = vcpu_code_size(v);
+
+	if (!got)
+		return -EFAULT;
+	return x86_decode(bytes, got, size == 8 ? X86_MODE_64 : size == 4 ? X86_MODE_32 :
+			  X86_MODE_16, insn);
+}
+
+int vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *exit)
+{
+	u8 len = exit ? exit->insn_len : 0;
+
+	if (!len) {
+		struct x86_insn insn;
+		int err = vcpu_decode(v, &insn);
+
+		if (err)
+			return err;
+		len = insn.len;
+	}
+	v->rip = (v->rip + len) & vcpu_rip_mask(v);
+	v->rflags &= ~X86_RFLAGS_RF;
+	v->rip_dirty = true;
+	return 0;
+}
+
+void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code)
+{
+	struct vcpu_event ev = {
+		.type = VCPU_EVENT_EXCEPTION, .vector = vector,
+		.has_error = has_error, .error_code = error_code,
+	};
+
+	/* Real mode pushes no error codes. */
+	if (!(vcpu_sregs(v)->cr0 & X86_CR0_PE))
+		ev.has_error = false;
+	if (!vendor->inject_event(v, &ev))
+		vm_stop_with_dump(v, NULL, "exception raised while another event was pending");
+}
+
+void vcpu_inject_page_fault(struct vcpu *v, u64 gla, u32 error_code)
+{
+	vcpu_sregs(v)->cr2 = gla;
+	vcpu_sregs_changed(v);
+	vcpu_inject_exception(v, EXC_PF, true, error_code);
+}
