@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx run usb clean
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx run usb bench clean
 
 all: images unit guests
 
@@ -124,6 +124,11 @@ test-vmx: deps
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi
 	@$(PYTHON) tests/harness/run.py run
+
+# Performance numbers, measured side by side in one run (never asserted in tests).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py bench
 
 clean:
 	rm -rf $(BUILD)

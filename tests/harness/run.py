@@ -443,10 +443,54 @@ def make_run():
     return subprocess.call(cmd, cwd=b.dir)
 
 
+def bench():
+    """Exit round-trip costs: the bench guest times each exit with its TSC.  Under QEMU's
+    -icount (shift=0) and Bochs (clock: sync=none) a tick is one emulated instruction, so
+    these are deterministic instruction counts of the whole round trip."""
+    cfg_path = os.path.join(BUILD, "bench.cfg")
+    with open(cfg_path, "w") as f:
+        f.write("on_exit = poweroff\n[vm bench]\nmemory = 16M\nkernel = /guests/bench.bin\n")
+    guest = f"{BUILD}/guests/bench.bin"
+    runs = {}
+
+    def svm():
+        b = Boot("bench-svm")
+        cmd = qemu_cmd(b, esp_image(b, cfg_path, [f"{guest}=/guests/bench.bin"]), smp=1)
+        if "tcg" in cmd:
+            cmd += ["-icount", "shift=0,sleep=off"]
+        runs["AMD-V (QEMU TCG, icount)"] = b.run(cmd, 600)
+
+    def vmx(model):
+        def job():
+            b = Boot(f"bench-vmx-{model}")
+            iso = os.path.join(b.dir, "bench.iso")
+            run(["scripts/mkiso.sh", iso, f"{BUILD}/macrohard.elf", cfg_path,
+                 f"{guest}=guests/bench.bin"])
+            runs[f"VT-x (Bochs {model})"] = b.run(bochs_cmd(b, iso, model), 600,
+                                                   env=bochs_env())
+        return job
+
+    run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
+    names = ["loop baseline", "cpuid exit", "port-in exit", "mmio-read exit"]
+    print("\nexit round trip, in emulated instructions per iteration (guest TSC ticks)")
+    print(f"{'':34}" + "".join(f"{n:>16}" for n in names))
+    for label, b in sorted(runs.items()):
+        vals = []
+        for n in names:
+            m = re.search(rf"^\[bench\] BENCH {re.escape(n)}: (\d+) ticks", b.serial, re.M)
+            vals.append(m.group(1) if m else "-")
+        print(f"{label:34}" + "".join(f"{v:>16}" for v in vals))
+        if "-" in vals:
+            print(b.failure_context())
+    return 0
+
+
 def main(argv):
     suite = argv[1] if len(argv) > 1 else "all"
     if suite == "run":
         return make_run()
+    if suite == "bench":
+        return bench()
     if suite not in ("unit", "svm", "vmx", "all"):
         print(__doc__)
         return 2
