@@ -46,7 +46,10 @@ int guest_mem_add(struct guest_mem *gm, u64 gpa, u64 size, enum guest_region_typ
 		hpa = 0;
 	}
 
-	/* Position of the first region at or above gpa; it and its predecessor are the only ones that can overlap. */
+	/*
+	 * The first region at or above gpa: only it and its predecessor can
+	 * overlap the new one.
+	 */
 	for (pos = 0; pos < count; pos++)
 		if (gm->regions[pos].gpa >= gpa)
 			break;

@@ -28,7 +28,7 @@
 /* SDM 4.4.2 tables 4-9 to 4-11: PAE PDEs and PTEs reserve 62:M (and 63 without NXE). */
 #define PAE_RSVD GVA_BITS(62, GVA_MAXPHYADDR)
 
-/* Bits (M-1):32 of a 4 MiB page's address sit in PDE bits 20:13, at most 8 of them (SDM 4.3, table 4-4). */
+/* SDM 4.3, table 4-4: PDE bits 20:13 hold address bits 39:32 of a 4 MiB page (at most 40 bits). */
 #define PSE36_SHIFT 13
 #define PSE36_MASK 0xffULL
 #define PSE36_RSVD BIT(21)
@@ -185,7 +185,7 @@ static int gva_walk_long(const struct guest_mem *gm, const struct gva_ctx *ctx, 
 		if (!(e & PTE_P))
 			return gva_not_present(w);
 		if (level >= 3) {
-			rsvd |= PTE_PS;		/* tables 4-14, 4-15: PS is reserved in PML5Es and PML4Es */
+			rsvd |= PTE_PS;	/* tables 4-14, 4-15: reserved in PML5Es, PML4Es */
 		} else if (level >= 1 && (e & PTE_PS)) {
 			/* Tables 4-16, 4-18: between PAT (bit 12) and the address. */
 			rsvd |= GVA_BITS(shift - 1, 13);
@@ -203,7 +203,7 @@ static int gva_walk_long(const struct guest_mem *gm, const struct gva_ctx *ctx, 
 	return gva_not_present(w);	/* not reached: level 0 is always a leaf */
 }
 
-/* SDM 3.3.7.1: bits 63 down to the top implemented bit are all equal. */
+/* SDM vol. 1 3.3.7.1: bits 63 down to the top implemented bit are all equal. */
 static bool gva_canonical(u64 va, int levels)
 {
 	u32 unused = levels == 5 ? 7 : 16;
@@ -271,7 +271,7 @@ int gva_translate(const struct guest_mem *gm, const struct gva_ctx *ctx, u64 gva
 		int levels = (ctx->cr4 & X86_CR4_LA57) ? 5 : 4;
 
 		if (!pae)
-			return -EINVAL;	/* long mode without PAE cannot be entered (SDM 10.8.5) */
+			return -EINVAL;	/* SDM 10.8.5: long mode requires PAE */
 		/* A non-canonical address is #GP (or #SS), not #PF: the caller injects it. */
 		if (!gva_canonical(gva, levels))
 			return -EINVAL;
@@ -294,7 +294,7 @@ int gva_translate(const struct guest_mem *gm, const struct gva_ctx *ctx, u64 gva
 		return ret;
 	}
 
-	/* SDM 4.7: I/D is reported for fetches only with SMEP, or with NXE under PAE/4-level paging. */
+	/* SDM 4.7: I/D is set for fetches only with SMEP, or with NXE in PAE/4-level paging. */
 	if (write)
 		code |= PF_ERR_W;
 	if (user)

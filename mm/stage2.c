@@ -101,7 +101,7 @@ static bool s2_is_leaf(u64 e, int level)
 	return level == 0 || (level < S2_LEVELS - 1 && (e & EPT_LARGE));
 }
 
-/* Address of a leaf's page: bits 51:12 of a 4 KiB leaf, 51:21 or 51:30 of large ones (NPT bit 12 is PAT there). */
+/* A leaf's page: bits 51:12, or 51:21 / 51:30 of large leaves (where NPT bit 12 is PAT). */
 static u64 s2_leaf_addr(u64 e, int level)
 {
 	return e & S2_ADDR_MASK & ~(s2_level_size(level) - 1);
@@ -112,7 +112,7 @@ static u64 s2_make_leaf(const struct stage2 *s2, u64 hpa, u32 perms, int level)
 	u64 e = hpa;
 
 	if (s2->format == STAGE2_EPT) {
-		/* SDM 29.3.7: the leaf's memory type is used as is (IPAT clear: combined with guest PAT). */
+		/* SDM 29.3, EPT and memory typing: WB, IPAT clear so guest PAT still applies. */
 		e |= EPT_MT_WB << EPT_MT_SHIFT;
 		if (perms & STAGE2_R)
 			e |= EPT_R;
@@ -124,7 +124,7 @@ static u64 s2_make_leaf(const struct stage2 *s2, u64 hpa, u32 perms, int level)
 			e |= EPT_LARGE;
 		return e;
 	}
-	/* APM 5.4.1: present implies readable; NX is reserved unless the host runs with EFER.NXE. */
+	/* APM 5.4.1: present implies readable; NX is reserved unless host EFER.NXE. */
 	e |= NPT_P | NPT_US;
 	if (perms & STAGE2_W)
 		e |= NPT_RW;
@@ -291,7 +291,10 @@ static int s2_apply(struct stage2 *s2, const struct s2_op *op, u64 pa, int level
 
 		if (g == base && sub_end == next &&
 		    (op->unmap || s2_leaf_fits(s2, level, op->hpa + (base - op->gpa)))) {
-			/* The whole entry: replace it, then free what it held (after the store, so no walk sees freed pages). */
+			/*
+			 * The whole entry: replace it, then free what it held
+			 * (after the store, so no new walk reaches freed pages).
+			 */
 			s2_store(entry, op->unmap ? 0 :
 				 s2_make_leaf(s2, op->hpa + (base - op->gpa), op->perms, level));
 			s2_release(s2, e, level);
@@ -385,7 +388,7 @@ int stage2_map(struct stage2 *s2, u64 gpa, u64 hpa, u64 size, u32 perms)
 	op.end = gpa + size;
 	op.hpa = hpa;
 	op.perms = perms;
-	/* No access at all (EPT), or no read (NPT: a present entry is always readable): not present. */
+	/* No access (EPT) or no read (NPT: present means readable): not present. */
 	op.unmap = s2->format == STAGE2_EPT ? perms == 0 : !(perms & STAGE2_R);
 	return s2_apply(s2, &op, s2->root, S2_LEVELS - 1, op.gpa, op.end);
 }
