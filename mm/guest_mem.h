@@ -32,7 +32,12 @@ struct guest_mem {
 };
 
 void guest_mem_init(struct guest_mem *gm);
-/* Adds a region; fails with -EEXIST on overlap, -ENOSPC when full, -EINVAL when unaligned. */
+/*
+ * Adds a region; fails with -EEXIST on overlap (adjacent is fine), -ENOSPC
+ * when full, -EINVAL when gpa or size is unaligned, size is 0, the range
+ * wraps, the type is unknown, or (RAM, ROM) hpa is unaligned or the host range
+ * wraps or passes 2^52.  hpa is ignored (stored as 0) for MMIO and reserved.
+ */
 int guest_mem_add(struct guest_mem *gm, u64 gpa, u64 size, enum guest_region_type type,
 		  u64 hpa, const char *name);
 /* The region containing gpa, or NULL. */
@@ -43,7 +48,11 @@ const struct guest_region *guest_mem_find(const struct guest_mem *gm, u64 gpa);
  * for reads, ROM) region; NULL otherwise.  Never crosses into another region.
  */
 void *guest_mem_ptr(const struct guest_mem *gm, u64 gpa, u64 len, bool write);
-/* Copies to/from guest RAM; -EFAULT when any byte is outside RAM (or ROM for reads). */
+/*
+ * Copies to/from guest RAM, crossing from one region into an adjacent one;
+ * -EFAULT when any byte is outside RAM (or ROM for reads) or the range wraps,
+ * and then nothing is copied.  len 0 copies nothing and returns 0.
+ */
 int guest_mem_read(const struct guest_mem *gm, u64 gpa, void *buf, u64 len);
 int guest_mem_write(const struct guest_mem *gm, u64 gpa, const void *buf, u64 len);
 
