@@ -76,7 +76,8 @@ $(BUILD)/macrohard.iso: $(BUILD)/macrohard.elf boot/grub.cfg tests/configs/demo.
 	scripts/mkiso.sh $@ $(BUILD)/macrohard.elf tests/configs/demo.cfg
 
 # Host unit tests: every tests/unit/test_*.c links against the modules it names
-# in a "// unit-deps:" line, built for the build machine with ASan and UBSan.
+# in a "// unit-deps:" line (and the libraries of a "// unit-libs:" line, e.g. a
+# test oracle), built for the build machine with ASan and UBSan.
 UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -MMD -MP
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -86,7 +87,8 @@ unit: $(UNIT_BINS)
 
 $(BUILD)/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) $< $(shell sed -n 's|^// unit-deps:||p' $<) -o $@
+	$(CC) $(UNIT_CFLAGS) $< $(shell sed -n 's|^// unit-deps:||p' $<) -o $@ \
+		$(shell sed -n 's|^// unit-libs:||p' $<)
 
 # Test guests: flat NASM images (docs/testing.md, "Test images"); a .asm file may
 # %include files from tests/guests/include/.
