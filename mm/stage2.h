@@ -46,7 +46,7 @@ int stage2_init(struct stage2 *s2, enum stage2_format format, u32 flags,
 int stage2_map(struct stage2 *s2, u64 gpa, u64 hpa, u64 size, u32 perms);
 /* Removes any mapping of the range (splitting large pages as needed). */
 int stage2_unmap(struct stage2 *s2, u64 gpa, u64 size);
-/* Looks a GPA up: 0 and *hpa/*perms/*page_size, or -ENOENT. */
+/* Looks a GPA up: 0 and fills *hpa, *perms and *page_size, or -ENOENT. */
 int stage2_lookup(const struct stage2 *s2, u64 gpa, u64 *hpa, u32 *perms, u64 *page_size);
 /* Frees every table page. */
 void stage2_destroy(struct stage2 *s2);
