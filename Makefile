@@ -35,9 +35,9 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit deps test test-unit test-svm test-vmx run usb clean
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx run usb clean
 
-all: images unit
+all: images unit guests
 
 images: $(BUILD)/macrohard.efi $(BUILD)/macrohard.elf $(BUILD)/macrohard.iso
 
@@ -87,6 +87,17 @@ unit: $(UNIT_BINS)
 $(BUILD)/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $< $(shell sed -n 's|^// unit-deps:||p' $<) -o $@
+
+# Test guests: flat NASM images (docs/testing.md, "Test images"); a .asm file may
+# %include files from tests/guests/include/.
+GUEST_SRCS := $(wildcard tests/guests/*.asm)
+GUEST_BINS := $(GUEST_SRCS:tests/guests/%.asm=$(BUILD)/guests/%.bin)
+
+guests: $(GUEST_BINS)
+
+$(BUILD)/guests/%.bin: tests/guests/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -Werror -I tests/guests/ -MD $@.d $< -o $@
 
 usb: $(BUILD)/macrohard-usb.img
 

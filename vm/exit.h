@@ -95,7 +95,8 @@ struct vm_exit {
 			u8 vector;
 			bool has_error;
 			u32 error_code;
-			u64 aux;	/* CR2 for #PF, DR6 bits for #DB */
+			u64 aux;	/* CR2 for #PF; for #DB the DR6 bits the CPU did not
+					 * write itself (VMX exit qualification), 0 on AMD */
 		} exception;
 		struct {
 			u8 vector;

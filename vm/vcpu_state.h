@@ -46,7 +46,7 @@ struct vcpu_sregs {
 	struct dtable gdtr, idtr;
 	u64 cr0, cr2, cr3, cr4, cr8;
 	u64 efer;
-	u64 dr7;
+	u64 dr6, dr7;
 	u64 pat;
 	u64 sysenter_cs, sysenter_esp, sysenter_eip;
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;

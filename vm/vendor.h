@@ -44,6 +44,10 @@ struct vendor_ops {
 	 * marked dirty) and returns at the next exit that needs common code,
 	 * with *exit filled and vcpu->gpr, rip, rflags current.  Returns 0, or a
 	 * negative error when the back-end itself failed (the VM is stopped).
+	 * When rip_dirty is set, common code completed an instruction: the
+	 * back-end also clears the guest's interrupt shadow (STI / MOV SS
+	 * blocking).  Several vCPUs share one CPU: the back-end makes this
+	 * vCPU's VMCS current (VMPTRLD) when another one was.
 	 */
 	int (*vcpu_run)(struct vcpu *vcpu, struct vm_exit *exit);
 
