@@ -739,7 +739,9 @@ static void vmx_write_sregs(struct vmx_vcpu *x, const struct vcpu_sregs *s)
 	 * SDM 25.3: the guest owns the CR0/CR4 bits outside the masks.  The masks own
 	 * the fixed bits (the guest sees its own values in the shadows), the bits
 	 * the CPU does not implement (writes exit and common code raises #GP),
-	 * CR4.VMXE, and CR0.PG, whose changes must switch IA-32e mode here.
+	 * CR4.VMXE, CR0.PG, whose changes must switch IA-32e mode here, and
+	 * CR0.CD/NW: VM entry and exit never load them (26.3.2.1, 27.5.1), so a
+	 * guest-owned CD would stay set in the host after the exit.
 	 */
 	cr0 = (s->cr0 | cr0_fixed0()) & vmx_cfg.cr0_fixed1;
 	cr4 = (s->cr4 | vmx_cfg.cr4_fixed0 | X86_CR4_VMXE) & vmx_cfg.cr4_fixed1;
@@ -822,7 +824,7 @@ static void vmx_write_controls(struct vmx_vcpu *x)
 		vmcs_put(x, VMCS_XSS_EXITING_BITMAP, 0);
 
 	/* SDM 24.6.6: the masks own what vmx_write_sregs describes. */
-	x->cr0_mask = cr0_fixed0() | ~vmx_cfg.cr0_fixed1 | X86_CR0_PG;
+	x->cr0_mask = cr0_fixed0() | ~vmx_cfg.cr0_fixed1 | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW;
 	x->cr4_mask = vmx_cfg.cr4_fixed0 | ~vmx_cfg.cr4_fixed1 | X86_CR4_VMXE;
 	vmcs_put(x, VMCS_CR0_GUEST_HOST_MASK, x->cr0_mask);
 	vmcs_put(x, VMCS_CR4_GUEST_HOST_MASK, x->cr4_mask);
@@ -1534,7 +1536,7 @@ static void vmx_decode_exit(struct vcpu *vcpu, struct vmx_vcpu *x, struct vm_exi
 	const struct exit_table_entry *e = vmx_exit_lookup(reason);
 	u32 idt = 0;
 
-	memset(exit, 0, sizeof(*exit));
+	*exit = (struct vm_exit){ .kind = VM_EXIT_NONE };
 	exit->reason = reason;
 	exit->table_index = e ? reason : VMX_EXIT_INDEX_OUT_OF_RANGE;
 	exit->name = e ? e->name : "VMX_EXIT_OUT_OF_RANGE";

@@ -9,6 +9,8 @@
 
 #define CR0_PE BIT(0)
 #define CR0_WP BIT(16)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
 #define CR0_PG BIT(31)
 #define CR4_PAE BIT(5)
 #define CR4_LA57 BIT(12)
@@ -74,9 +76,11 @@ static const char *check_control_registers(const struct vmx_guest_snapshot *g)
 	/* Unrestricted guests may run with PE or PG clear (26.3.1.1). */
 	if (ug)
 		fixed0 &= ~(CR0_PE | CR0_PG);
+	/* CD and NW are never checked: VM entry does not load them (26.3.2.1). */
+	fixed0 &= ~(CR0_NW | CR0_CD);
 	if ((g->cr0 & fixed0) != fixed0)
 		return "SDM 26.3.1.1: CR0 has a bit clear that IA32_VMX_CR0_FIXED0 requires";
-	if (g->cr0 & ~g->cr0_fixed1)
+	if (g->cr0 & ~g->cr0_fixed1 & ~(CR0_NW | CR0_CD))
 		return "SDM 26.3.1.1: CR0 has a bit set that IA32_VMX_CR0_FIXED1 forbids";
 	if ((g->cr0 & CR0_PG) && !(g->cr0 & CR0_PE))
 		return "SDM 26.3.1.1: CR0.PG is set without CR0.PE";
