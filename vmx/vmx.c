@@ -943,8 +943,14 @@ static void vmx_vcpu_destroy(struct vcpu *vcpu)
 
 	if (!x)
 		return;
+	if (x->cpu >= 0 && x->cpu != (int)host_cpu_index()) {
+		/* Only the CPU where the VMCS is active can clear it (SDM 24.11.1). */
+		log_err("VT-x: vCPU %u destroyed on CPU %u while its VMCS is active on CPU %d; "
+			"its pages are leaked\n", vcpu->id, host_cpu_index(), x->cpu);
+		vcpu->arch = NULL;
+		return;
+	}
 	if (x->cpu >= 0) {
-		/* Only the CPU where it is active can clear it; vCPUs do not migrate. */
 		vmclear(vmcs_pa(x));
 		if (pc && pc->current_vmcs == vmcs_pa(x))
 			pc->current_vmcs = 0;
