@@ -73,7 +73,11 @@ struct vendor_ops {
 };
 
 extern const struct vendor_ops vmx_ops;
-extern const struct vendor_ops svm_ops;
+/*
+ * Not const: its stage2_flags depend on the CPU (1 GiB NPT pages), and the
+ * first svm_ops.cpu_enable() fills them in before any VM is created.
+ */
+extern struct vendor_ops svm_ops;
 
 /* The back-end in use, chosen once at start-up; NULL when neither can run. */
 extern const struct vendor_ops *vendor;
