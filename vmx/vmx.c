@@ -510,7 +510,7 @@ static int vmx_cpu_enable(void)
 	err = vmx_setup();
 	if (err)
 		return err;
-	((struct vendor_ops *)&vmx_ops)->stage2_flags = vmx_cfg.stage2_flags;
+	vmx_ops.stage2_flags = vmx_cfg.stage2_flags;
 
 	/* SDM 23.7: VMXON outside SMX needs IA32_FEATURE_CONTROL bit 2, and the lock. */
 	if (rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &fc))
@@ -1713,13 +1713,8 @@ static void vmx_dump(struct vcpu *vcpu)
 		(unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT));
 }
 
-/*
- * stage2_flags depends on IA32_VMX_EPT_VPID_CAP, known only at run time:
- * vm/vendor.h declares the table const for its users, and cpu_enable fills
- * the field before any VM exists (the object lives in writable data).
- */
-__attribute__((section(".data.vmx_ops")))
-const struct vendor_ops vmx_ops = {
+/* stage2_flags is filled from IA32_VMX_EPT_VPID_CAP by the first cpu_enable. */
+struct vendor_ops vmx_ops = {
 	.name = "VT-x",
 	.stage2_format = STAGE2_EPT,
 	.stage2_flags = 0,
