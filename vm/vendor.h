@@ -72,11 +72,12 @@ struct vendor_ops {
 	u32 exit_table_size;
 };
 
-extern const struct vendor_ops vmx_ops;
 /*
- * Not const: its stage2_flags depend on the CPU (1 GiB NPT pages), and the
- * first svm_ops.cpu_enable() fills them in before any VM is created.
+ * Not const: their stage2_flags depend on the CPU (EPT 2 MiB/1 GiB pages and
+ * accessed/dirty flags; 1 GiB NPT pages), and the first cpu_enable() fills
+ * them in before any VM is created.
  */
+extern struct vendor_ops vmx_ops;
 extern struct vendor_ops svm_ops;
 
 /* The back-end in use, chosen once at start-up; NULL when neither can run. */
