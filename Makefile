@@ -97,9 +97,11 @@ GUEST_BINS := $(GUEST_SRCS:tests/guests/%.asm=$(BUILD)/guests/%.bin)
 
 guests: $(GUEST_BINS)
 
+# NASM 2.16's -MD leaves the %include files out of the list: -M lists them.
 $(BUILD)/guests/%.bin: tests/guests/%.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f bin -Werror -I tests/guests/ -MD $@.d $< -o $@
+	@$(NASM) -f bin -Werror -I tests/guests/ -M -MT $@ -MF $@.d -MP $<
+	$(NASM) -f bin -Werror -I tests/guests/ $< -o $@
 
 usb: $(BUILD)/macrohard-usb.img
 
