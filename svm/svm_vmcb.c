@@ -38,6 +38,12 @@ void svm_vmcb_init_control(struct vmcb *vmcb, const struct svm_control_params *p
 	 * or report instructions the guest cannot execute.  #MC: a machine check
 	 * is the host's business.
 	 */
+	/*
+	 * CR4 writes are validated by common code: a bit the guest's CPUID does
+	 * not offer (VMXE, SMXE …) must raise #GP — QEMU's SVM would otherwise
+	 * accept it and fail the next VMRUN.
+	 */
+	c->intercept_cr = 1U << (16 + 4);
 	c->intercept_exc = SVM_DEFAULT_EXC;
 	c->intercept_misc1 = SVM_DEFAULT_MISC1;
 	c->intercept_misc2 = SVM_DEFAULT_MISC2;

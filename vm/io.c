@@ -5,6 +5,7 @@
 #include "vm/vm.h"
 #include "devices/devices.h"
 #include "mm/gva.h"
+#include "arch/x86/decode.h"
 #include "lib/errno.h"
 
 /* Iterations handled per exit: bounds the time spent before the guest is re-entered. */
@@ -79,10 +80,22 @@ void vm_handle_io(struct vcpu *v, struct vm_exit *exit)
 		return;
 	}
 	if (exit->io.string) {
-		if (exit->io.addr_size != 2 && exit->io.addr_size != 4 && exit->io.addr_size != 8) {
-			vm_stop_with_dump(v, exit, "string I/O exit without an address size");
+		struct x86_insn insn;
+
+		/*
+		 * The address size and segment override come from the instruction
+		 * itself: not every CPU reports them (QEMU's SVM leaves EXITINFO1's
+		 * A16/A32/A64 clear, and the segment needs decode assists).
+		 */
+		if (vcpu_decode(v, &insn) || insn.opcode < 0x6c || insn.opcode > 0x6f ||
+		    insn.map != X86_MAP_PRIMARY) {
+			vm_stop_with_dump(v, exit, "cannot decode the string I/O instruction");
 			return;
 		}
+		exit->io.addr_size = insn.addr_size;
+		exit->io.seg = insn.seg >= 0 ? (u8)insn.seg : SEG_DS;
+		if (!exit->insn_len)
+			exit->insn_len = insn.len;
 		io_string(v, exit);
 		return;
 	}

@@ -112,9 +112,22 @@ int vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *exit)
 		len = insn.len;
 	}
 	v->rip = (v->rip + len) & vcpu_rip_mask(v);
+	vcpu_instruction_done(v);
+	return 0;
+}
+
+void vcpu_instruction_done(struct vcpu *v)
+{
 	v->rflags &= ~X86_RFLAGS_RF;
 	v->rip_dirty = true;
-	return 0;
+	/* An emulated instruction single-steps like a real one: #DB with DR6.BS (SDM 17.3.1.4). */
+	if (v->rflags & X86_RFLAGS_TF) {
+		struct vcpu_sregs *s = vcpu_sregs(v);
+
+		s->dr6 |= BIT(14);
+		vcpu_sregs_changed(v);
+		vcpu_inject_exception(v, EXC_DB, false, 0);
+	}
 }
 
 void vcpu_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error_code)

@@ -96,6 +96,8 @@ void vcpu_sregs_changed(struct vcpu *vcpu);
 
 /* Moves RIP past the exiting instruction (length from the exit or decoded). */
 int vcpu_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
+/* After common code completed an instruction: clears RF, raises a pending single-step #DB. */
+void vcpu_instruction_done(struct vcpu *vcpu);
 
 /* Queues an exception for the guest. */
 void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error_code);
