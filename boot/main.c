@@ -141,6 +141,7 @@ static void run_vms(void)
 		log_err("no usable VT-x or AMD-V (%s): no VM can start\n", err_name(err));
 		return;
 	}
+	sched_init();
 	if (vm_create_all(&config))
 		sched_run();
 	vendor->cpu_disable();

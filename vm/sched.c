@@ -27,7 +27,7 @@ static void xsetbv(u32 index, u64 value)
  * -mgeneral-regs-only); vCPUs sharing this CPU swap theirs.  With XSAVE the
  * host enables CR4.OSXSAVE so guests can have any XCR0 the CPU supports.
  */
-static void sched_fpu_init(void)
+void sched_init(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
 
@@ -121,7 +121,6 @@ static void sched_check_stuck(struct vm *vm)
 
 void sched_run(void)
 {
-	sched_fpu_init();
 	for (;;) {
 		bool any = false, ran = false;
 

@@ -2,6 +2,12 @@
 #ifndef VM_SCHED_H
 #define VM_SCHED_H
 
+/*
+ * Prepares this CPU for running vCPUs (host CR4.OSXSAVE for guest XSAVE state);
+ * before any vCPU is created, since VT-x captures the host CR4 into each VMCS.
+ */
+void sched_init(void);
+
 /* Runs the VMs until every one has stopped. */
 void sched_run(void);
 
