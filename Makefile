@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx run usb bench clean
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance run usb bench clean
 
 all: images unit guests
 
@@ -114,7 +114,7 @@ test: deps
 	@$(PYTHON) tests/harness/run.py all
 
 test-unit: deps
-	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit guests
 	@$(PYTHON) tests/harness/run.py unit
 
 test-svm: deps
@@ -124,6 +124,11 @@ test-svm: deps
 test-vmx: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py vmx
+
+# The test guests under the hypervisor on both vendors (docs/testing.md).
+test-conformance: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py conformance
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi
