@@ -879,6 +879,9 @@ static int decode_legacy(struct dec *d, const u32 *table)
 	} else if (i->map == X86_MAP_0F) {
 		if ((a & GRP) && !valid_0f_group(d, mp, &lock_ok))
 			return -EINVAL;
+		/* MPX memory forms ignore 67 in 64-bit mode: addresses stay 64-bit (SDM "BNDCL"). */
+		if (d->is64 && (i->opcode == 0x1a || i->opcode == 0x1b) && i->has_mem)
+			i->addr_size = 8;
 		if (i->opcode == 0x78 && mp && mp != 0xf3)
 			imm = I_BB;	/* EXTRQ/INSERTQ */
 		/* MOV CR/DR, VMREAD/VMWRITE: 64-bit operands in 64-bit mode regardless of REX.W. */
