@@ -506,7 +506,7 @@ def guest_selfcheck_bochs_job():
 # The conformance runs below need the VM-running core; until it has landed they
 # fail, so they run only as the "conformance*" suites.  Set True to make them
 # part of the svm and vmx suites.
-CONFORMANCE = False
+CONFORMANCE = True
 
 
 def conformance_checks():
@@ -526,8 +526,10 @@ def conformance_checks():
     checks += [
         ("triple: guest line", r"^\[triple\] PASS: triplefault: about to triple fault$"),
         ("triple: stopped by the triple fault", r"^\[triple\] stopped: triple fault"),
-        ("triple: register dump follows",
-         r"^\[triple\] stopped: triple fault.*\n(?:.*\n)*?\[triple\]   RIP="),
+        ("triple: register dump before the stop",
+         r"^\[triple\] error:   RIP=[0-9a-f]{16} RFLAGS=[0-9a-f]{16} vCPU 0\n"
+         r"(?:.*\n)*?\[triple\] error:   instruction at RIP: cc [0-9a-f ]*\n"
+         r"(?:.*\n)*?\[triple\] stopped: triple fault"),
         ("haltoff: guest line", r"^\[haltoff\] PASS: haltoff: halting with interrupts off$"),
         ("haltoff: stopped", r"^\[haltoff\] stopped: halted with interrupts disabled"),
         ("all VMs have stopped", r"^all VMs have stopped"),
