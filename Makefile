@@ -105,8 +105,9 @@ $(BUILD)/guests/%.bin: tests/guests/%.asm
 
 usb: $(BUILD)/macrohard-usb.img
 
-$(BUILD)/macrohard-usb.img: $(BUILD)/macrohard.efi tests/configs/demo.cfg scripts/mkusb.sh
-	scripts/mkusb.sh $@ $(BUILD)/macrohard.efi tests/configs/demo.cfg
+$(BUILD)/macrohard-usb.img: $(BUILD)/macrohard.efi tests/configs/demo.cfg scripts/mkusb.sh $(GUEST_BINS)
+	scripts/mkusb.sh $@ $(BUILD)/macrohard.efi tests/configs/demo.cfg \
+		$(foreach g,$(GUEST_BINS),$(g)=/guests/$(notdir $(g)))
 
 # Entry points: each installs what it needs first (quiet when present).
 test: deps
@@ -131,7 +132,7 @@ test-conformance: deps
 	@$(PYTHON) tests/harness/run.py conformance
 
 run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi
+	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi guests
 	@$(PYTHON) tests/harness/run.py run
 
 # Performance numbers, measured side by side in one run (never asserted in tests).

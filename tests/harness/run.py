@@ -397,7 +397,8 @@ def svm_jobs():
         b = Boot("svm-usb")
         b.run(qemu_cmd(b, os.path.join(BUILD, "macrohard-usb.img")), t)
         expect(b, banner_checks(virt, UEFI_MODE) + [
-            ("demo VM from the stick's config", r"^\[demo\] defined: 256 MiB, 2 vCPUs"),
+            ("demo VM from the stick's config", r"^\[demo\] defined: 64 MiB, 1 vCPU"),
+            ("demo guest ran from the stick", r"^\[demo\] SUMMARY: \d+ passed, 0 failed"),
             ("powered off", POWEROFF)])
 
     return [banner, badcfg, nocfg, exception, panic, usb]
@@ -585,8 +586,10 @@ def make_run():
     """`make run`: boot the demo configuration with the serial console on this terminal."""
     b = Boot("run")
     img = os.path.join(BUILD, "run-esp.img")
+    guests = [f"{BUILD}/guests/{g}=/guests/{g}" for g in sorted(os.listdir(f"{BUILD}/guests"))
+              if g.endswith(".bin")]
     run(["scripts/mkfat.sh", img, "64", f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI",
-         f"{cfg('demo.cfg')}=/macrohard.cfg"])
+         f"{cfg('demo.cfg')}=/macrohard.cfg", *guests])
     cmd = qemu_cmd(b, img)
     i = cmd.index("-serial")
     cmd[i + 1] = "stdio"
