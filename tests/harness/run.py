@@ -628,13 +628,13 @@ def bench():
     run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
     names = ["loop baseline", "cpuid exit", "port-in exit", "mmio-read exit"]
     print("\nexit round trip, in emulated instructions per iteration (guest TSC ticks)")
-    print(f"{'':34}" + "".join(f"{n:>16}" for n in names))
+    print(f"{'':40}" + "".join(f"{n:>16}" for n in names))
     for label, b in sorted(runs.items()):
         vals = []
         for n in names:
             m = re.search(rf"^\[bench\] BENCH {re.escape(n)}: (\d+) ticks", b.serial, re.M)
             vals.append(m.group(1) if m else "-")
-        print(f"{label:34}" + "".join(f"{v:>16}" for v in vals))
+        print(f"{label:40}" + "".join(f"{v:>16}" for v in vals))
         if "-" in vals:
             print(b.failure_context())
     return 0
