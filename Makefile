@@ -85,7 +85,10 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 unit: $(UNIT_BINS)
 
-$(BUILD)/unit/%: tests/unit/%.c
+# The modules a test links are prerequisites too, so a change to them rebuilds the test.
+unit_deps = $(shell sed -n 's|^// unit-deps:||p' $(1))
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $$(call unit_deps,tests/unit/$$*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $< $(shell sed -n 's|^// unit-deps:||p' $<) -o $@ \
 		$(shell sed -n 's|^// unit-libs:||p' $<)
