@@ -30,7 +30,6 @@ enum imm_kind {
 #define A_IMM(a)	((a) & 0xf)
 #define M	0x00000010u	/* has a ModRM byte */
 #define I64	0x00000020u	/* #UD in 64-bit mode */
-#define O64	0x00000040u	/* #UD outside 64-bit mode */
 #define D64	0x00000080u	/* operand size defaults to 64 bits in 64-bit mode (SDM A.2.5) */
 #define F64	0x00000100u	/* operand size is 64 bits in 64-bit mode, 66 ignored (SDM A.2.5) */
 #define LK	0x00000200u	/* LOCK allowed when the destination is memory (SDM "LOCK") */
@@ -335,13 +334,16 @@ static int decode_modrm(struct dec *d, bool force_reg)
 			i->mem_scale = 1 << (s >> 6);
 			index = ((s >> 3) & 7) | (i->rex_x << 3);
 			base = s & 7;
+			/* Table 2-3: index 100 is "none" (but R12 with REX.X, and a vector for VSIB). */
 			if (i->vsib || index != 4)
 				i->mem_index = index;
+			/* Base 101 with mod 00: no base, a disp32; REX.B is not decoded (table 2-5). */
 			if (base == 5 && i->mod == 0)
 				dsize = 4;
 			else
 				i->mem_base = base | (i->rex_b << 3);
 		} else if (rm == 5 && i->mod == 0) {
+			/* disp32; in 64-bit mode relative to the next RIP, whatever REX.B says. */
 			dsize = 4;
 			i->rip_relative = d->is64;
 		} else {
@@ -644,7 +646,10 @@ static bool valid_0f_group(const struct dec *d, u8 mp, bool *lock_ok)
 	return true;
 }
 
-/* ModRM- and prefix-dependent forms of the 0F 38 and 0F 3A maps. */
+/*
+ * ModRM- and prefix-dependent forms of the 0F 38 and 0F 3A maps (SDM tables A-4, A-5; Key
+ * Locker from the Intel Key Locker specification).
+ */
 static bool valid_0f38_group(const struct dec *d, u8 mp)
 {
 	const struct x86_insn *i = d->i;
@@ -659,9 +664,9 @@ static bool valid_0f38_group(const struct dec *d, u8 mp)
 	case 0xd8:
 		return mem && reg < 4;		/* AES{ENC,DEC}WIDE{128,256}KL */
 	case 0xdc:
-		return mp == 0x66 || true;	/* F3: LOADIWKEY (reg) / AESENC128KL (mem) */
+		return true;			/* AESENC (66); F3: LOADIWKEY (reg), AESENC128KL (mem) */
 	case 0xdd: case 0xde: case 0xdf:
-		return mp == 0x66 || mem;
+		return mp == 0x66 || mem;	/* AES* (66); F3: the Key Locker forms take memory */
 	case 0xf0:
 	case 0xf1:
 		return mp == 0xf2 || mem;	/* CRC32 takes both, MOVBE only memory */
@@ -803,8 +808,6 @@ static int decode_legacy(struct dec *d, const u32 *table)
 		return -EINVAL;	/* unassigned three-byte opcode */
 	if ((a & I64) && d->is64)
 		return -EINVAL;
-	if ((a & O64) && !d->is64)
-		return -EINVAL;
 	if (i->map != X86_MAP_PRIMARY) {
 		mp = mandatory_prefix(i);
 		i->mandatory = mp;
@@ -903,7 +906,6 @@ static int decode_legacy(struct dec *d, const u32 *table)
 static int decode(struct dec *d)
 {
 	struct x86_insn *i = d->i;
-	bool seen_rex = false;
 	u8 b, b2;
 	int r;
 
@@ -914,7 +916,6 @@ static int decode(struct dec *d)
 			return r;
 		if (d->is64 && (b & 0xf0) == 0x40) {
 			i->rex = b;
-			seen_rex = true;
 			continue;
 		}
 		switch (b) {
@@ -966,7 +967,6 @@ static int decode(struct dec *d)
 		i->rex = 0;
 	}
 opcode:
-	(void)seen_rex;
 	if (i->rex) {
 		i->prefixes |= X86_PFX_REX;
 		i->rex_w = (i->rex >> 3) & 1;

@@ -56,7 +56,8 @@ struct x86_insn {
 	u8 addr_size;		/* effective address size: 2, 4 or 8 bytes */
 	u16 prefixes;		/* X86_PFX_* */
 	u8 rep;			/* the last of F2/F3 (it decides REP/REPNE), or 0 */
-	u8 mandatory;		/* prefix that selected the opcode: 0, 0x66, 0xf3, 0xf2 (VEX/EVEX/XOP: from pp) */
+	u8 mandatory;		/* 0F/0F38/0F3A maps: the last of F2/F3, else 66, else 0 (the prefix
+				 * that selects SIMD forms, POPCNT, TZCNT...); VEX/EVEX/XOP: from pp */
 	s8 seg;			/* last segment override as SEG_ES..SEG_GS (vm/vcpu_state.h order), or -1 */
 	u8 rex;			/* the REX byte in effect, or 0 */
 	bool rex_w, rex_r, rex_x, rex_b; /* from REX, or the (un-inverted) VEX/EVEX/XOP bits */
@@ -72,7 +73,7 @@ struct x86_insn {
 
 	bool has_modrm;
 	u8 modrm;
-	u8 mod;			/* ModRM.mod */
+	u8 mod;			/* ModRM.mod; 3 for MOV CR/DR, which ignore the mod bits */
 	u8 reg;			/* ModRM.reg extended by REX.R (EVEX in 64-bit mode: and R'): 0..15 (31) */
 	u8 rm;			/* ModRM.rm extended by REX.B (EVEX, mod = 3: and X): 0..15 (31) */
 	bool has_sib;
