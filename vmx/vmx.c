@@ -33,6 +33,8 @@
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
+#define CR4_SMXE BIT(14)
+
 #define FC_LOCK BIT(0)
 #define FC_VMX_OUTSIDE_SMX BIT(2)
 
@@ -66,6 +68,7 @@ enum { PG_VMCS, PG_MSR_BITMAP, PG_IO_BITMAP_A, PG_IO_BITMAP_B, PG_MSR_AREAS, PG_
 
 struct vmx_vcpu {
 	struct vcpu *vcpu;
+	u64 host_cr4;			/* HOST_CR4 as written */
 	u64 pages;			/* the VMX_VCPU_PAGES allocation; the VMCS is its first page */
 	int cpu;			/* CPU on which the VMCS is active, -1 while clear */
 	bool launched;
@@ -739,7 +742,9 @@ static void vmx_write_sregs(struct vmx_vcpu *x, const struct vcpu_sregs *s)
 	 * SDM 25.3: the guest owns the CR0/CR4 bits outside the masks.  The masks own
 	 * the fixed bits (the guest sees its own values in the shadows), the bits
 	 * the CPU does not implement (writes exit and common code raises #GP),
-	 * CR4.VMXE, CR0.PG, whose changes must switch IA-32e mode here, and
+	 * CR4.VMXE and CR4.SMXE (guests see neither VMX nor SMX in CPUID, so
+	 * setting them must raise #GP), CR0.PG, whose changes must switch IA-32e
+	 * mode here, and
 	 * CR0.CD/NW: VM entry and exit never load them (26.3.2.1, 27.5.1), so a
 	 * guest-owned CD would stay set in the host after the exit.
 	 */
@@ -825,7 +830,7 @@ static void vmx_write_controls(struct vmx_vcpu *x)
 
 	/* SDM 24.6.6: the masks own what vmx_write_sregs describes. */
 	x->cr0_mask = cr0_fixed0() | ~vmx_cfg.cr0_fixed1 | X86_CR0_PG | X86_CR0_CD | X86_CR0_NW;
-	x->cr4_mask = vmx_cfg.cr4_fixed0 | ~vmx_cfg.cr4_fixed1 | X86_CR4_VMXE;
+	x->cr4_mask = vmx_cfg.cr4_fixed0 | ~vmx_cfg.cr4_fixed1 | X86_CR4_VMXE | CR4_SMXE;
 	vmcs_put(x, VMCS_CR0_GUEST_HOST_MASK, x->cr0_mask);
 	vmcs_put(x, VMCS_CR4_GUEST_HOST_MASK, x->cr4_mask);
 
@@ -882,7 +887,8 @@ static void vmx_write_host_state(struct vmx_vcpu *x, struct vmx_percpu *pc)
 
 	vmcs_put(x, VMCS_HOST_CR0, read_cr0());
 	vmcs_put(x, VMCS_HOST_CR3, read_cr3());
-	vmcs_put(x, VMCS_HOST_CR4, read_cr4());
+	x->host_cr4 = read_cr4();
+	vmcs_put(x, VMCS_HOST_CR4, x->host_cr4);
 	/* SDM 26.2.3: host selectors have RPL 0 and TI 0. */
 	vmcs_put(x, VMCS_HOST_CS_SELECTOR, read_cs() & ~7u);
 	vmcs_put(x, VMCS_HOST_SS_SELECTOR, read_ss() & ~7u);
@@ -1251,6 +1257,11 @@ static void vmx_prepare_entry(struct vcpu *vcpu, struct vmx_vcpu *x)
 				ticks = 0xffffffffULL;
 		}
 		vmcs_write(VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks);
+	}
+	/* The host may have changed CR4 since the VMCS was built (OSXSAVE, say). */
+	if (read_cr4() != x->host_cr4) {
+		x->host_cr4 = read_cr4();
+		vmcs_write(VMCS_HOST_CR4, x->host_cr4);
 	}
 	/* The guest's CR2 and DR6 live in the real registers while it runs. */
 	if (read_cr2() != x->cr2)
