@@ -35,7 +35,7 @@ enum section { SEC_GLOBAL, SEC_VM, SEC_SKIP };
 enum key_id {
 	KEY_LOG_LEVEL, KEY_SERIAL, KEY_SERIAL_BAUD, KEY_ON_EXIT, KEY_SELFTEST, KEY_CHANNEL,
 	KEY_MEMORY, KEY_VCPUS, KEY_KERNEL, KEY_INITRD, KEY_CMDLINE, KEY_DISK, KEY_SHARE,
-	KEY_NET, KEY_CLIPBOARD, KEY_CLIPBOARD_MAX, KEY_DISPLAY,
+	KEY_NET, KEY_CLIPBOARD, KEY_CLIPBOARD_MAX, KEY_DISPLAY, KEY_TESTDEV,
 	KEY_COUNT
 };
 
@@ -81,6 +81,7 @@ static const char *const disk_source_names[] = {
 	[CFG_DISK_LABEL] = "label", [CFG_DISK_MODULE] = "module",
 };
 static const char *const display_names[] = { "none", "seamless" };
+static const char *const onoff_names[] = { "off", "on" };
 static const char *const cache_names[] = { "writeback", "writethrough" };
 
 /* The legacy PC COM port addresses. */
@@ -843,6 +844,16 @@ static int parse_display(struct parser *p, const struct key_def *k, struct slice
 	return 0;
 }
 
+static int parse_testdev(struct parser *p, const struct key_def *k, struct slice v)
+{
+	int i = pick_word(p, k, v, onoff_names, ARRAY_SIZE(onoff_names));
+
+	if (i < 0)
+		return i;
+	p->vm->testdev = i == 1;
+	return 0;
+}
+
 static const struct key_def keys[KEY_COUNT] = {
 	[KEY_LOG_LEVEL] = { "log_level", true, false, false, parse_log_level },
 	[KEY_SERIAL] = { "serial", true, false, false, parse_serial },
@@ -861,6 +872,7 @@ static const struct key_def keys[KEY_COUNT] = {
 	[KEY_CLIPBOARD] = { "clipboard", false, false, false, parse_clipboard },
 	[KEY_CLIPBOARD_MAX] = { "clipboard_max", false, false, false, parse_clipboard_max },
 	[KEY_DISPLAY] = { "display", false, false, false, parse_display },
+	[KEY_TESTDEV] = { "testdev", false, false, false, parse_testdev },
 };
 
 /* Keys a VM must have; reported at the section header when missing. */

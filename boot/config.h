@@ -64,6 +64,7 @@ struct cfg_vm {
 	enum cfg_clipboard clipboard;
 	u64 clipboard_max;
 	bool seamless;
+	bool testdev;		/* the test device (docs/testing.md) */
 };
 
 struct cfg_channel {

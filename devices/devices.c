@@ -106,7 +106,7 @@ void devices_mmio_write(struct vm *vm, u64 gpa, u8 size, u64 val)
 			 val & ((1ULL << (size * 8)) - 1));
 }
 
-int devices_create(struct vm *vm)
+int devices_create(struct vm *vm, bool testdev)
 {
 	u64 page = host_pages_alloc(1);
 	int err;
@@ -117,6 +117,8 @@ int devices_create(struct vm *vm)
 	err = uart_create(vm, 0x3f8);
 	if (!err)
 		err = debug_exit_create(vm, 0xf4);
+	if (!err && testdev)
+		err = testdev_create(vm);
 	return err;
 }
 
@@ -125,6 +127,7 @@ void devices_destroy(struct vm *vm)
 	if (!vm->dev)
 		return;
 	uart_flush(vm);
+	testdev_destroy(vm);
 	if (vm->dev->uart)
 		host_pages_free((u64)(uintptr_t)vm->dev->uart, 1);
 	host_pages_free((u64)(uintptr_t)vm->dev, 1);

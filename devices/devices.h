@@ -31,6 +31,7 @@ struct mmio_handler {
 };
 
 struct uart_state;
+struct testdev;
 
 struct vm_devices {
 	struct port_handler ports[DEV_PORT_HANDLERS];
@@ -38,10 +39,11 @@ struct vm_devices {
 	struct mmio_handler mmio[DEV_MMIO_HANDLERS];
 	u32 mmio_count;
 	struct uart_state *uart;
+	struct testdev *testdev;
 };
 
-/* Creates the VM's platform devices (UART at 0x3F8, isa-debug-exit at 0xF4). */
-int devices_create(struct vm *vm);
+/* Creates the VM's platform devices (UART at 0x3F8, isa-debug-exit at 0xF4, testdev if asked). */
+int devices_create(struct vm *vm, bool testdev);
 void devices_destroy(struct vm *vm);
 
 int devices_register_ports(struct vm *vm, const struct port_handler *h);
@@ -63,5 +65,11 @@ void devices_mmio_write(struct vm *vm, u64 gpa, u8 size, u64 val);
 int uart_create(struct vm *vm, u16 base);
 void uart_flush(struct vm *vm);
 int debug_exit_create(struct vm *vm, u16 port);
+
+/* devices/testdev.c: MMIO scratch page and scratch port for test guests. */
+#define TESTDEV_MMIO 0xfebf0000ULL
+#define TESTDEV_PORT 0xe0
+int testdev_create(struct vm *vm);
+void testdev_destroy(struct vm *vm);
 
 #endif

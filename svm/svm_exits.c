@@ -10,6 +10,7 @@
 #define HANDLE(n) { .name = (n), .policy = EXIT_POLICY_HANDLE, .defined = true }
 #define STOP(n) { .name = (n), .policy = EXIT_POLICY_STOP, .defined = true }
 /* What a CPU without the feature does: #UD (nested virtualization is not offered). */
+#define GP(n) { .name = (n), .policy = EXIT_POLICY_INJECT, .inject_vector = EXC_GP, .defined = true }
 #define UD(n) { .name = (n), .policy = EXIT_POLICY_INJECT, .inject_vector = EXC_UD, .defined = true }
 
 /*
@@ -65,7 +66,7 @@ const struct exit_table_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_INIT] = HANDLE("VMEXIT_INIT"),
 	[SVM_EXIT_VINTR] = HANDLE("VMEXIT_VINTR"),
 	[SVM_EXIT_CR0_SEL_WRITE] = HANDLE("VMEXIT_CR0_SEL_WRITE"),
-	/* Not intercepted: descriptor-table access, RDTSC (the TSC offset applies), RDPMC, PUSHF/POPF, IRET, INTn. */
+	/* Not intercepted: descriptor-table access, RDTSC (the TSC offset applies), PUSHF/POPF, IRET, INTn. */
 	[SVM_EXIT_IDTR_READ] = STOP("VMEXIT_IDTR_READ"),
 	[SVM_EXIT_GDTR_READ] = STOP("VMEXIT_GDTR_READ"),
 	[SVM_EXIT_LDTR_READ] = STOP("VMEXIT_LDTR_READ"),
@@ -75,7 +76,8 @@ const struct exit_table_entry svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
 	[SVM_EXIT_LDTR_WRITE] = STOP("VMEXIT_LDTR_WRITE"),
 	[SVM_EXIT_TR_WRITE] = STOP("VMEXIT_TR_WRITE"),
 	[SVM_EXIT_RDTSC] = STOP("VMEXIT_RDTSC"),
-	[SVM_EXIT_RDPMC] = STOP("VMEXIT_RDPMC"),
+	/* No performance counters are offered: #GP(0), as for an invalid counter (and VT-x). */
+	[SVM_EXIT_RDPMC] = GP("VMEXIT_RDPMC"),
 	[SVM_EXIT_PUSHF] = STOP("VMEXIT_PUSHF"),
 	[SVM_EXIT_POPF] = STOP("VMEXIT_POPF"),
 	[SVM_EXIT_CPUID] = HANDLE("VMEXIT_CPUID"),
@@ -314,6 +316,9 @@ void svm_exit_decode(const struct svm_exit_ctx *ctx, struct vm_exit *exit)
 	if (e->policy == EXIT_POLICY_INJECT) {
 		exit->kind = VM_EXIT_INJECT;
 		exit->inject.vector = e->inject_vector;
+		/* #GP(0) is the only injected fault that pushes an error code. */
+		exit->inject.has_error = e->inject_vector == EXC_GP;
+		exit->inject.error_code = 0;
 		return;
 	}
 	if (e->policy != EXIT_POLICY_HANDLE) {

@@ -57,7 +57,11 @@ void vm_handle_stage2(struct vcpu *v, struct vm_exit *exit)
 	bool again = false;
 	int err;
 
-	if (r && r->type == GUEST_RAM) {
+	if (!r) {
+		vm_stop_with_dump(v, exit, "access to an unmapped guest-physical address");
+		return;
+	}
+	if (r->type != GUEST_MMIO) {
 		vm_stop_with_dump(v, exit, "stage-2 fault on guest RAM");
 		return;
 	}

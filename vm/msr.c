@@ -3,6 +3,7 @@
  * in the VMCS/VMCB state); every other MSR raises #GP(0), as on a CPU without it.
  */
 #include "vm/vm.h"
+#include "vm/msr.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
 
@@ -31,9 +32,17 @@
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_VM_CR 0xc0010114
 
 #define MTRR_VAR_COUNT 8
+
+/* TSC_AUX exists with RDTSCP (CPUID 0x80000001 EDX[27]) or RDPID (leaf 7 ECX[22]). */
+bool msr_has_tsc_aux(void)
+{
+	return (cpuid(0x80000001, 0).edx & BIT(27)) ||
+	       (cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & BIT(22)));
+}
 
 static bool msr_canonical(u64 v)
 {
@@ -105,6 +114,11 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 		return 0;
 	case MSR_EFER:
 		*val = s->efer;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!msr_has_tsc_aux())
+			return -1;
+		*val = v->tsc_aux;
 		return 0;
 	case MSR_APIC_BASE:
 		/* The local APIC arrives with the guest platform; report its reset state. */
@@ -180,6 +194,13 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 	switch (msr) {
 	case MSR_EFER:
 		return msr_write_efer(v, val);
+	case MSR_TSC_AUX:
+		if (!msr_has_tsc_aux() || (val >> 32))
+			return -1;
+		v->tsc_aux = (u32)val;
+		/* RDTSCP/RDPID read the CPU's register: this vCPU is the one running. */
+		wrmsr(MSR_TSC_AUX, val);
+		return 0;
 	case MSR_MTRR_DEF_TYPE:
 		if (val & ~0xcffULL)
 			return -1;

@@ -8,12 +8,14 @@
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "vm/msr.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
 #define SLICE_MAX_EXITS 100000
 
 static struct vcpu *fpu_owner;
+static bool has_tsc_aux;
 static bool use_xsave;
 static u64 host_xcr0_all;	/* every state component the CPU supports */
 
@@ -31,6 +33,7 @@ void sched_init(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
 
+	has_tsc_aux = msr_has_tsc_aux();
 	if (!(r.ecx & BIT(26)) || cpuid(0, 0).eax < 0xd || cpuid(0xd, 0).ecx > 4096)
 		return;
 	asm volatile("mov %%cr4, %%rax; or %0, %%rax; mov %%rax, %%cr4"
@@ -44,6 +47,9 @@ static void sched_fpu_switch(struct vcpu *next)
 {
 	if (fpu_owner == next)
 		return;
+	/* Per-vCPU register state the hardware keeps outside the VMCS/VMCB. */
+	if (has_tsc_aux)
+		wrmsr(0xc0000103, next->tsc_aux);
 	if (use_xsave) {
 		if (fpu_owner)
 			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])fpu_owner->fpu)

@@ -113,6 +113,14 @@ static int vm_build_memory(struct vm *vm, u64 bytes)
 	if (err)
 		return err;
 	err = vm_add_ram(vm, 0, low);
+	/*
+	 * The PCI hole below 4 GiB holds device windows: unassigned addresses
+	 * there read as all ones, like a PC's.  Outside RAM and this hole,
+	 * guest-physical addresses are unmapped and an access stops the VM.
+	 */
+	if (!err)
+		err = guest_mem_add(&vm->mem, RAM_BELOW_4G_MAX, (1ULL << 32) - RAM_BELOW_4G_MAX,
+				    GUEST_MMIO, 0, "pci-hole");
 	if (!err && bytes > low)
 		err = vm_add_ram(vm, 1ULL << 32, bytes - low);
 	vm->mem.ram_bytes = bytes;
@@ -150,7 +158,7 @@ static struct vm *vm_create(const struct cfg_vm *cfg)
 	vm->exit_status = -1;
 	err = vm_build_memory(vm, cfg->memory);
 	if (!err)
-		err = devices_create(vm);
+		err = devices_create(vm, cfg->testdev);
 	for (u32 i = 0; !err && i < cfg->vcpus; i++) {
 		struct vcpu *v = vm_zalloc(sizeof(*v));
 

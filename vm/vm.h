@@ -61,6 +61,7 @@ struct vcpu {
 	/* x87/SSE/AVX state while another vCPU owns the FPU (XSAVE or FXSAVE image). */
 	u8 fpu[4096] __attribute__((aligned(64)));
 	u64 xcr0;		/* the guest's XCR0 (1 = x87 only, the reset value) */
+	u32 tsc_aux;		/* IA32_TSC_AUX, loaded into the CPU while this vCPU owns it */
 };
 
 struct vm {

@@ -1310,6 +1310,27 @@ static void test_mutations(void)
 	CHECK_INT("mutations: messages well-formed", bad_count, 0);
 }
 
+static void test_testdev(void)
+{
+	const char *base = "[vm t]\nmemory = 64M\nkernel = /k\n";
+	char text[256];
+
+	CHECK_INT("testdev: default parses cleanly", parse(base), 0);
+	CHECK("testdev: off by default", !cfg->vms[0].testdev);
+	snprintf(text, sizeof(text), "%stestdev = on\n", base);
+	CHECK_INT("testdev = on: clean", parse(text), 0);
+	CHECK("testdev = on: set", cfg->vms[0].testdev && cfg->vms[0].valid);
+	snprintf(text, sizeof(text), "%stestdev = off\n", base);
+	CHECK("testdev = off: clear", parse(text) == 0 && !cfg->vms[0].testdev);
+	snprintf(text, sizeof(text), "%stestdev = yes\n", base);
+	CHECK_INT("testdev = yes: one problem", parse(text), 1);
+	CHECK("testdev = yes: reported at line 4, VM refused",
+	      has_at(4, "testdev") && !cfg->vms[0].valid);
+	snprintf(text, sizeof(text), "%stestdev = on\ntestdev = off\n", base);
+	CHECK("testdev twice: duplicate reported at line 5", parse(text) == 1 && has_at(5, "duplicate"));
+	CHECK("testdev in the global section: refused", parse("testdev = on\n") == 1);
+}
+
 int main(void)
 {
 	cfg = malloc(sizeof(*cfg));	/* exact size: ASan catches writes past the end */
@@ -1338,6 +1359,7 @@ int main(void)
 	test_bad_bytes();
 	test_line_numbers();
 	test_mutations();
+	test_testdev();
 	CHECK_INT("no malformed message anywhere", bad_reports, 0);
 
 	free(cfg);
