@@ -124,7 +124,8 @@ void vm_handle_exit(struct vcpu *v, struct vm_exit *exit)
 		vm_stop_with_dump(v, exit, "triple fault (shutdown)");
 		break;
 	case VM_EXIT_INVALID_STATE:
-		log_printf(LOG_ERROR, vm->name, "VM entry failed: error %d%s%s\n", exit->fail.code,
+		log_printf(LOG_ERROR, vm->name, "VM entry failed: %s (code %d)%s%s\n",
+			   exit->name ? exit->name : "?", exit->fail.code,
 			   exit->fail.what ? ", violated check: " : "",
 			   exit->fail.what ? exit->fail.what : "");
 		vm_stop_with_dump(v, exit, "VM entry failed (invalid guest state)");

@@ -22,8 +22,8 @@ int loader_test_image_check(const void *data, u64 size, const char **why)
 		*why = "unsupported format (not a MACROHARD test image)";
 		return -EINVAL;
 	}
-	if (h.flags) {
-		*why = "test image flags are reserved and must be 0";
+	if (h.flags & ~TEST_IMAGE_FLAG_BAD_STATE) {
+		*why = "test image flags other than bit 0 are reserved and must be 0";
 		return -EINVAL;
 	}
 	if (h.load_gpa < TEST_IMAGE_MIN_GPA || h.load_gpa >= TEST_IMAGE_END ||
@@ -88,6 +88,16 @@ static int loader_test_image(struct vm *vm, struct vcpu *boot, const char *path,
 		return -E2BIG;
 	}
 	loader_real_mode_state(boot, (u16)h->entry, (u16)h->stack);
+	if (h->flags & TEST_IMAGE_FLAG_BAD_STATE) {
+		/*
+		 * Diagnostics test: a stack segment of code type (SDM 26.3.1.2) and
+		 * CR0.NW without CD (APM 15.5.1) — states every VM entry must refuse.
+		 */
+		boot->sregs.seg[SEG_SS].ar = SEG_AR_P | SEG_AR_S | 0xb;
+		boot->sregs.cr0 = (boot->sregs.cr0 & ~X86_CR0_CD) | X86_CR0_NW;
+		log_printf(LOG_INFO, vm->name, "test image asks for an invalid start state "
+			   "(SS of code type, CR0.NW without CD)\n");
+	}
 	log_printf(LOG_INFO, vm->name, "test image %s: %llu bytes at 0x%x, entry 0000:%04x\n",
 		   path, (unsigned long long)size, h->load_gpa, h->entry);
 	return 0;

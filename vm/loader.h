@@ -18,8 +18,11 @@ struct test_image_header {
 	u32 load_gpa;
 	u32 entry;
 	u32 stack;
-	u32 flags;
+	u32 flags;		/* TEST_IMAGE_FLAG_* */
 };
+
+/* Start with a deliberately invalid vCPU state: shows the VM-entry failure diagnostics. */
+#define TEST_IMAGE_FLAG_BAD_STATE BIT(0)
 
 #define TEST_IMAGE_MAGIC "MHTEST01"
 #define TEST_IMAGE_MIN_GPA 0x1000

@@ -1,7 +1,8 @@
-; Exit-cost benchmark guest: times N round trips of each exit type with the guest's TSC
-; and prints "BENCH <name>: <ticks> ticks per iteration" lines, then ends through port 0xF4.
-; Under QEMU -icount and Bochs (clock: sync=none) one TSC tick is one emulated instruction,
-; so the numbers are deterministic instruction counts of the whole round trip.
+; Exit-cost benchmark guest: times 100,000 round trips of each exit kind with the guest's
+; TSC and prints "BENCH <name>: <ticks> ticks per iteration" lines, then ends through port
+; 0xF4.  Under QEMU -icount and Bochs (clock: sync=none) one TSC tick is one emulated
+; instruction, so the numbers are deterministic instruction counts of the whole round trip.
+; Needs the test device (testdev = on) for the port and MMIO registers the hypervisor handles.
 bits 16
 org 0x8000
 
@@ -11,7 +12,9 @@ org 0x8000
 	dd 0x7000		; stack
 	dd 0			; flags
 
-ITER equ 2000
+ITER equ 100000
+TESTDEV_MMIO equ 0xfebf0000
+TESTDEV_PORT equ 0xe0
 
 start:
 	cli
@@ -22,11 +25,22 @@ start:
 	mov sp, 0x7000
 	call unreal_fs
 
+	; The hypercall instruction is the vendor's: VMMCALL on AMD, VMCALL on Intel.
+	xor eax, eax
+	cpuid
+	cmp ebx, 0x68747541		; "Auth"
+	jne .intel
+	mov byte [hc_insn + 2], 0xd9
+.intel:
+
 	mov si, name_nop
 	mov bx, bench_nop
 	call run_bench
 	mov si, name_cpuid
 	mov bx, bench_cpuid
+	call run_bench
+	mov si, name_hc
+	mov bx, bench_hypercall
 	call run_bench
 	mov si, name_io
 	mov bx, bench_io
@@ -44,13 +58,15 @@ start:
 ; bx = body (runs ITER times), si = name; prints the average TSC ticks per iteration.
 run_bench:
 	push si
+	mov [body], bx
 	rdtsc
 	mov [t0], eax
 	mov [t0 + 4], edx
-	mov cx, ITER
+	mov dword [count], ITER
 .loop:
-	call bx
-	loop .loop
+	call [body]
+	dec dword [count]
+	jnz .loop
 	rdtsc
 	sub eax, [t0]
 	sbb edx, [t0 + 4]
@@ -58,7 +74,6 @@ run_bench:
 	div ecx
 	pop si
 	push eax
-	mov si, si
 	call puts
 	mov si, colon
 	call puts
@@ -72,20 +87,19 @@ bench_nop:
 	nop
 	ret
 bench_cpuid:
-	push bx
-	push cx
 	xor eax, eax
 	cpuid
-	pop cx
-	pop bx
+	ret
+bench_hypercall:
+	mov eax, 1			; HC_VERSION
+hc_insn:
+	db 0x0f, 0x01, 0xc1		; VMCALL (patched to VMMCALL on AMD)
 	ret
 bench_io:
-	mov dx, 0x2222
-	in al, dx
+	in eax, TESTDEV_PORT
 	ret
 bench_mmio:
-	; An unassigned guest-physical address below 4 GiB, through FS's 4 GiB limit.
-	mov eax, [fs:dword 0xfed00000]
+	mov eax, [fs:dword TESTDEV_MMIO]
 	ret
 
 ; "Unreal mode": load FS with a flat 4 GiB data descriptor in protected mode, then
@@ -102,14 +116,6 @@ unreal_fs:
 	and al, 0xfe
 	mov cr0, eax
 	ret
-
-align 8
-gdt:
-	dq 0
-	dq 0x00cf92000000ffff	; flat 4 GiB read/write data
-gdt_desc:
-	dw gdt_desc - gdt - 1
-	dd gdt
 
 ; ds:si = NUL-terminated string
 puts:
@@ -153,10 +159,22 @@ putdec:
 	loop .out
 	ret
 
+align 8
+gdt:
+	dq 0
+	dq 0x00cf92000000ffff	; flat 4 GiB read/write data
+gdt_desc:
+	dw gdt_desc - gdt - 1
+	dd gdt
+
 name_nop:	db "BENCH loop baseline", 0
 name_cpuid:	db "BENCH cpuid exit", 0
+name_hc:	db "BENCH hypercall exit", 0
 name_io:	db "BENCH port-in exit", 0
 name_mmio:	db "BENCH mmio-read exit", 0
 colon:		db ": ", 0
 suffix:		db " ticks per iteration", 13, 10, 0
+align 4
 t0:		dq 0
+count:		dd 0
+body:		dw 0

@@ -401,7 +401,8 @@ def svm_jobs():
             ("demo guest ran from the stick", r"^\[demo\] SUMMARY: \d+ passed, 0 failed"),
             ("powered off", POWEROFF)])
 
-    return [banner, badcfg, nocfg, exception, panic, usb]
+    return [banner, badcfg, nocfg, exception, panic, usb,
+            entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")]
 
 
 def vmx_jobs():
@@ -440,7 +441,8 @@ def vmx_jobs():
     ivy = [("EPT A/D absent", r"^  EPT accessed/dirty flags\s+absent"),
            ("VMCS shadowing absent", r"^  VMCS shadowing\s+absent"),
            ("EPT present", r"^  EPT\s+present")]
-    return [banner("corei7_skylake_x", "skylake", skylake),
+    return [entry_failure_job("vmx", "SS type must be 3 or 7"),
+            banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg, exception]
 
 
@@ -571,6 +573,34 @@ def conformance_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+def entry_failure_job(vendor, check, model="corei7_skylake_x"):
+    """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
+    violated check and stops only that VM."""
+    def job():
+        b = Boot(f"entry-failure-{vendor}")
+        guests = [f"{BUILD}/guests/badstate.bin", f"{BUILD}/guests/haltoff.bin"]
+        if vendor == "svm":
+            b.run(qemu_cmd(b, esp_image(b, cfg("badstate.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  240)
+        else:
+            iso = os.path.join(b.dir, "badstate.iso")
+            run(["scripts/mkiso.sh", iso, f"{BUILD}/macrohard.elf", cfg("badstate.cfg"),
+                 *[f"{g}=guests/{os.path.basename(g)}" for g in guests]])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+        expect(b, [
+            ("violated check named", rf"^\[badstate\] error: VM entry failed: .*violated check: "
+                                     rf".*{check}"),
+            ("the VM is stopped with a dump", r"^\[badstate\] error:   RIP=0{12}8018"),
+            ("stopped", r"^\[badstate\] stopped: VM entry failed"),
+            ("the other VM ran to its end",
+             r"^\[survivor\] stopped: halted with interrupts disabled"),
+            ("all VMs stopped", r"^all VMs have stopped$"),
+            ("powered off", POWEROFF),
+        ], absent=[("no panic", r"PANIC"), ("the broken guest never ran", r"isa-debug-exit")])
+    return job
+
+
 def run_jobs(jobs):
     def guarded(job):
         try:
@@ -604,7 +634,8 @@ def bench():
     these are deterministic instruction counts of the whole round trip."""
     cfg_path = os.path.join(BUILD, "bench.cfg")
     with open(cfg_path, "w") as f:
-        f.write("on_exit = poweroff\n[vm bench]\nmemory = 16M\nkernel = /guests/bench.bin\n")
+        f.write("on_exit = poweroff\n[vm bench]\nmemory = 16M\nkernel = /guests/bench.bin\n"
+                "testdev = on\n")
     guest = f"{BUILD}/guests/bench.bin"
     runs = {}
 
@@ -626,8 +657,9 @@ def bench():
         return job
 
     run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
-    names = ["loop baseline", "cpuid exit", "port-in exit", "mmio-read exit"]
-    print("\nexit round trip, in emulated instructions per iteration (guest TSC ticks)")
+    names = ["loop baseline", "cpuid exit", "hypercall exit", "port-in exit",
+             "mmio-read exit"]
+    print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
     print(f"{'':40}" + "".join(f"{n:>16}" for n in names))
     for label, b in sorted(runs.items()):
         vals = []
