@@ -16,7 +16,30 @@
 
 struct vm *vm_list[VM_MAX];
 u32 vm_list_count;
-static u32 next_asid = 1;
+/*
+ * ASIDs/VPIDs in use, lowest free first, so a VM that stops gives its numbers
+ * back (the back-ends flush a vCPU's tagged TLB entries when they create it).
+ * 0 belongs to the host; the back-end refuses numbers beyond what the CPU has.
+ */
+#define ASID_LIMIT 4096
+static u64 asid_used[ASID_LIMIT / 64] = { 1 };
+
+static u32 vm_asid_alloc(void)
+{
+	for (u32 i = 1; i < ASID_LIMIT; i++) {
+		if (!(asid_used[i / 64] & BIT(i % 64))) {
+			asid_used[i / 64] |= BIT(i % 64);
+			return i;
+		}
+	}
+	return 0;
+}
+
+static void vm_asid_free(u32 asid)
+{
+	if (asid && asid < ASID_LIMIT)
+		asid_used[asid / 64] &= ~BIT(asid % 64);
+}
 
 static u64 vm_stage2_alloc(void *ctx)
 {
@@ -136,6 +159,7 @@ static void vm_destroy(struct vm *vm)
 			continue;
 		if (v->arch)
 			vendor->vcpu_destroy(v);
+		vm_asid_free(v->asid);
 		vm_zfree(v, sizeof(*v));
 		vm->vcpus[i] = NULL;
 	}
@@ -168,7 +192,12 @@ static struct vm *vm_create(const struct cfg_vm *cfg)
 		}
 		v->vm = vm;
 		v->id = i;
-		v->asid = next_asid++;
+		v->asid = vm_asid_alloc();
+		if (!v->asid) {
+			vm_zfree(v, sizeof(*v));
+			err = -ENOSPC;
+			break;
+		}
 		sched_vcpu_init_fpu(v);
 		/* Application processors wait for a start-up IPI (guest platform). */
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
