@@ -242,10 +242,11 @@ static void string_step(const struct x86_insn *i, struct x86_emul_ctx *ctx, u8 r
 	addr_reg_set(i, ctx, reg, v);
 }
 
-/* STOS (AA/AB) and MOVS (A4/A5): one iteration, see emulate.h. */
+/* STOS (AA/AB), LODS (AC/AD) and MOVS (A4/A5): one iteration, see emulate.h. */
 static int emulate_string(const struct x86_insn *i, struct x86_emul_ctx *ctx)
 {
 	bool movs = i->opcode == 0xa4 || i->opcode == 0xa5;
+	bool lods = i->opcode == 0xac || i->opcode == 0xad;
 	u8 size = (i->opcode & 1) ? i->op_size : 1;
 	bool rep = i->rep != 0;
 	u64 v = 0;
@@ -268,12 +269,20 @@ static int emulate_string(const struct x86_insn *i, struct x86_emul_ctx *ctx)
 		if (r)
 			return r;
 		string_step(i, ctx, 6, size);	/* rSI */
+	} else if (lods) {
+		/* The MMIO side is the source DS:rSI; the value lands in AL/AX/EAX/RAX. */
+		r = ctx->read(ctx->opaque, ctx->addr, &v, size);
+		if (r)
+			return r;
+		reg_set(i, ctx, 0, size, v);
+		string_step(i, ctx, 6, size);	/* rSI */
 	} else {
 		r = mem_write(ctx, size, ctx->gpr[0] & size_mask(size));
 		if (r)
 			return r;
 	}
-	string_step(i, ctx, 7, size);		/* rDI */
+	if (!lods)
+		string_step(i, ctx, 7, size);	/* rDI */
 	if (rep) {
 		u64 count = addr_reg_get(i, ctx, 1) - 1;
 
@@ -337,7 +346,7 @@ static int emulate_primary(const struct x86_insn *i, struct x86_emul_ctx *ctx)
 	int r;
 
 	/* String instructions address memory implicitly; everything else needs ModRM/moffs memory. */
-	if (op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab)
+	if (op == 0xa4 || op == 0xa5 || op == 0xaa || op == 0xab || op == 0xac || op == 0xad)
 		return emulate_string(i, ctx);
 	if (!i->has_mem)
 		return -ENOTSUP;

@@ -790,6 +790,60 @@ static void run_errors(void)
 	CHECK_INT("emulate without registers: -EINVAL", x86_emulate_mmio(&(struct x86_insn){ .op_size = 4 }, &ctx), -EINVAL);
 }
 
+/* LODS (AC/AD): the MMIO value lands in AL/AX/EAX/RAX, rSI steps, rDI is untouched. */
+static void run_lods(void)
+{
+	static const struct {
+		const char *name, *hex;
+		enum x86_cpu_mode mode;
+		u64 rcx, rflags, want_rax, want_rsi, want_rcx;
+		bool again;
+	} cases[] = {
+		{ "lodsb keeps RAX[63:8]", "ac", X86_MODE_64, 0, 0x202,
+		  0x1111111111111188ULL, 0x1001, 0, false },
+		{ "lodsw keeps RAX[63:16]", "66 ad", X86_MODE_64, 0, 0x202,
+		  0x1111111111117788ULL, 0x1002, 0, false },
+		{ "lodsd zero-extends", "ad", X86_MODE_64, 0, 0x202, 0x55667788ULL, 0x1004, 0, false },
+		{ "lodsq", "48 ad", X86_MODE_64, 0, 0x202, 0x1122334455667788ULL, 0x1008, 0, false },
+		{ "lodsd, DF=1", "ad", X86_MODE_64, 0, 0x602, 0x55667788ULL, 0x0ffc, 0, false },
+		{ "rep lodsb, RCX=2: again", "f3 ac", X86_MODE_64, 2, 0x202,
+		  0x1111111111111188ULL, 0x1001, 1, true },
+		{ "rep lodsb, RCX=0: nothing", "f3 ac", X86_MODE_64, 0, 0x202,
+		  0x1111111111111111ULL, 0x1000, 0, false },
+		{ "lodsw in 16-bit mode", "ad", X86_MODE_16, 0, 0x202,
+		  0x1111111111117788ULL, 0x1002, 0, false },
+	};
+	static const u8 value[8] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct x86_insn in;
+		u64 gpr[16], rflags = cases[c].rflags;
+		u8 b[8];
+		int n = parse_hex(cases[c].hex, b, 8), r;
+		struct x86_emul_ctx ctx = {
+			.gpr = gpr, .rflags = &rflags, .addr = MMIO_GPA, .read = mmio_read,
+			.write = mmio_write,
+		};
+		char name[128];
+
+		for (int k = 0; k < 16; k++)
+			gpr[k] = 0x1111111111111111ULL;
+		gpr[1] = cases[c].rcx;
+		gpr[6] = 0x1000;
+		gpr[7] = 0x2000;
+		memcpy(mmio, value, sizeof(value));
+		x86_decode(b, n, cases[c].mode, &in);
+		r = x86_emulate_mmio(&in, &ctx);
+		snprintf(name, sizeof(name), "emulate %s", cases[c].name);
+		unit_check(r == 0 && gpr[0] == cases[c].want_rax &&
+			   (gpr[6] & 0xffff) == cases[c].want_rsi && gpr[7] == 0x2000 &&
+			   gpr[1] == cases[c].want_rcx && ctx.again == cases[c].again, name,
+			   "r=%d rax=%llx rsi=%llx rdi=%llx rcx=%llx again=%d", r,
+			   (unsigned long long)gpr[0], (unsigned long long)gpr[6],
+			   (unsigned long long)gpr[7], (unsigned long long)gpr[1], ctx.again);
+	}
+}
+
 int main(void)
 {
 	run_alu();
@@ -797,6 +851,7 @@ int main(void)
 	run_legacy_modes();
 	run_strings();
 	run_strings_native();
+	run_lods();
 	run_errors();
 	return unit_summary();
 }
