@@ -10,7 +10,7 @@ GIT_REV    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 
 GCC_INC    := $(shell $(CC) -print-file-name=include)
 WARN       := -Wall -Wextra -Werror
-CORE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -I. \
+CORE_CFLAGS := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -I. -Iinclude \
 	-fno-stack-protector -fno-strict-aliasing -fno-omit-frame-pointer \
 	-mno-red-zone -mgeneral-regs-only -O2 -g $(WARN) -MMD -MP \
 	-DMACROHARD_VERSION='"$(VERSION)"' -DMACROHARD_REV='"$(GIT_REV)"'
@@ -78,7 +78,7 @@ $(BUILD)/macrohard.iso: $(BUILD)/macrohard.elf boot/grub.cfg tests/configs/demo.
 # Host unit tests: every tests/unit/test_*.c links against the modules it names
 # in a "// unit-deps:" line (and the libraries of a "// unit-libs:" line, e.g. a
 # test oracle), built for the build machine with ASan and UBSan.
-UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -fsanitize=address,undefined \
+UNIT_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -Iinclude -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer -MMD -MP
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)

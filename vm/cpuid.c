@@ -5,6 +5,8 @@
  */
 #include "vm/vm.h"
 #include "vm/cpuid.h"
+#include "vm/hypercall.h"
+#include "macrohard/hypercall.h"
 #include "arch/x86/cpu.h"
 
 static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
@@ -18,6 +20,12 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 			r->ebx = CPUID_HV_SIG_EBX;
 			r->ecx = CPUID_HV_SIG_ECX;
 			r->edx = CPUID_HV_SIG_EDX;
+		} else if (leaf == CPUID_LEAF_HV_FEATURES) {
+			u64 f = hypercall_features();
+
+			r->eax = (u32)f;
+			r->ebx = (u32)(f >> 32);
+			r->ecx = HC_ABI_VERSION;
 		}
 		return;
 	}

@@ -1,5 +1,6 @@
 /* The common exit dispatcher: one handler per normalised exit kind, for both vendors. */
 #include "vm/vm.h"
+#include "vm/hypercall.h"
 #include "lib/log.h"
 
 static void vm_handle_hlt(struct vcpu *v, struct vm_exit *exit)
@@ -34,6 +35,11 @@ static void vm_handle_exception(struct vcpu *v, struct vm_exit *exit)
 			vcpu_sregs_changed(v);
 		}
 		break;
+	case EXC_UD:
+		/* The other vendor's hypercall instruction works too (docs/hypercalls.md). */
+		if (hypercall_handle_ud(v))
+			return;
+		break;
 	case EXC_PF:
 		vcpu_inject_page_fault(v, exit->exception.aux, exit->exception.error_code);
 		return;
@@ -42,18 +48,6 @@ static void vm_handle_exception(struct vcpu *v, struct vm_exit *exit)
 	}
 	/* Intercepted only to stay in control (#UD, #AC, #DB): give it back to the guest. */
 	vcpu_inject_exception(v, vec, exit->exception.has_error, exit->exception.error_code);
-}
-
-/* Hypercalls arrive with the hypercall interface; until then every number is unknown. */
-#define HC_ERR_UNKNOWN_CALL ((u64)-1000)
-
-static void vm_handle_hypercall(struct vcpu *v, struct vm_exit *exit)
-{
-	if (vcpu_skip_instruction(v, exit)) {
-		vm_stop_with_dump(v, exit, "cannot decode the hypercall instruction");
-		return;
-	}
-	v->gpr[GPR_RAX] = HC_ERR_UNKNOWN_CALL;
 }
 
 static void vm_skip(struct vcpu *v, struct vm_exit *exit)
@@ -98,7 +92,7 @@ void vm_handle_exit(struct vcpu *v, struct vm_exit *exit)
 		vm_handle_hlt(v, exit);
 		break;
 	case VM_EXIT_HYPERCALL:
-		vm_handle_hypercall(v, exit);
+		hypercall_handle(v, exit);
 		break;
 	case VM_EXIT_EXCEPTION:
 		vm_handle_exception(v, exit);

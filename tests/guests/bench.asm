@@ -91,7 +91,8 @@ bench_cpuid:
 	cpuid
 	ret
 bench_hypercall:
-	mov eax, 1			; HC_VERSION
+	mov eax, 1			; HC_VERSION (docs/hypercalls.md), no buffer
+	xor ebx, ebx
 hc_insn:
 	db 0x0f, 0x01, 0xc1		; VMCALL (patched to VMMCALL on AMD)
 	ret
@@ -169,7 +170,7 @@ gdt_desc:
 
 name_nop:	db "BENCH loop baseline", 0
 name_cpuid:	db "BENCH cpuid exit", 0
-name_hc:	db "BENCH hypercall exit", 0
+name_hc:	db "BENCH hc_version round trip", 0
 name_io:	db "BENCH port-in exit", 0
 name_mmio:	db "BENCH mmio-read exit", 0
 colon:		db ": ", 0

@@ -402,7 +402,7 @@ def svm_jobs():
             ("powered off", POWEROFF)])
 
     return [banner, badcfg, nocfg, exception, panic, usb,
-            entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")]
+            entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm")
 
 
 def vmx_jobs():
@@ -443,7 +443,8 @@ def vmx_jobs():
            ("EPT present", r"^  EPT\s+present")]
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
-            banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg, exception]
+            banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
+            exception] + hypercall_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff")
@@ -573,6 +574,55 @@ def conformance_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+def hypercall_checks():
+    """What the serial console must show after tests/configs/hypercall.cfg."""
+    checks = []
+    for vm in ("hc", "hc-peer"):
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: cpl 0 calls ran", rf"^{p}PASS: hypercall: cpl0: hc_version returns the abi version$"),
+            (f"{vm}: cpl 3 calls ran", rf"^{p}PASS: hypercall: cpl3: hc_version$"),
+            (f"{vm}: #gp at the top of the canonical range",
+             rf"^{p}PASS: hypercall: cpl0: hypercall at the top of the canonical range -> #gp$"),
+            (f"{vm}: other vendor's instruction from cpl 3",
+             rf"^{p}PASS: hypercall: cpl3: other vendor's instruction works$"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def hypercall_jobs(vendor):
+    """The hypercall test guest (two VMs) under the hypervisor: hypercall-svm on QEMU,
+    hypercall-vmx-<model> on both Bochs models."""
+    checks, absent = hypercall_checks()
+    guest = f"{BUILD}/guests/hypercall.bin"
+    if vendor == "svm":
+        def svm():
+            b = Boot("hypercall-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("hypercall.cfg"),
+                                        [f"{guest}=/guests/hypercall.bin"])), 240)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "hypercall_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"hypercall-vmx-{label}")
+            iso = iso_image(b, cfg("hypercall.cfg"), [f"{guest}=guests/hypercall.bin"])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"hypercall_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
     violated check and stops only that VM."""
@@ -657,7 +707,7 @@ def bench():
         return job
 
     run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
-    names = ["loop baseline", "cpuid exit", "hypercall exit", "port-in exit",
+    names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
     print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
     print(f"{'':40}" + "".join(f"{n:>16}" for n in names))

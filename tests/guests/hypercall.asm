@@ -1,0 +1,622 @@
+; Hypercall test guest (docs/hypercalls.md): goes to long mode with a GDT that
+; has user segments and a TSS, then makes every implemented call from CPL 0 and
+; from CPL 3 (entered with IRETQ, left with INT 0x80), with good and bad input:
+; unmapped, kernel-only and read-only buffers, unknown numbers, the other
+; vendor's instruction, and a hypercall at the top of the canonical range.
+; One PASS:/FAIL: line per check, a SUMMARY line, then OUT 0xf4 (0 = all passed).
+
+%include "include/mhtest.inc"
+%include "include/mode.inc"
+%include "include/serial.inc"
+
+HC_VERSION      equ 0x0001
+HC_FEATURES     equ 0x0002
+HC_MEMORY_MAP   equ 0x0010
+HC_TIMER        equ 0x0020
+HC_IPC          equ 0x0030
+HC_CLIPBOARD    equ 0x0040
+HC_DISPLAY      equ 0x0050
+ERR_UNKNOWN     equ -1000
+ERR_BADADDR     equ -1002
+ERR_NOTPERM     equ -1003
+ERR_TOOBIG      equ -1005
+ABI_VERSION     equ 0x10000
+FEAT_NEEDED     equ 0x30007             ; VERSION, FEATURES, MEMORY_MAP, CROSS_VENDOR, USER
+
+PML4            equ 0x100000
+PDPT            equ 0x101000
+PD              equ 0x102000            ; 0 .. 1 GiB in 2 MiB pages
+PT              equ 0x103000            ; 2 .. 4 MiB in 4 KiB pages
+PDPT_TOP        equ 0x104000            ; the page at 0x7FFFFFFFF000
+PD_TOP          equ 0x105000
+PT_TOP          equ 0x106000
+TABLE_BYTES     equ 0x7000
+USER_PAGE       equ 0x280000            ; user data and stack (2.5 MiB)
+KERN_PAGE       equ 0x300000            ; supervisor only
+RO_PAGE         equ 0x301000            ; user, read-only
+UNMAPPED        equ 0x302000            ; not present
+TOP_PHYS        equ 0x303000            ; backs the top canonical page
+TOP_INSN        equ 0x00007ffffffffffd
+KSTACK          equ 0x7f000             ; RSP0 for interrupts from CPL 3
+USER_STACK      equ USER_PAGE + 0x1000
+
+KCODE   equ 0x08
+KDATA   equ 0x10
+CODE32  equ 0x18
+UDATA   equ 0x20 | 3
+UCODE   equ 0x28 | 3
+TSS_SEL equ 0x30
+
+        org     MHTEST_LOAD_GPA
+        MHTEST_HEADER entry
+
+        MODE_REAL
+entry:
+        cli
+        cld
+        xor     ax, ax
+        mov     ds, ax
+        mov     es, ax
+        mov     ss, ax
+        mov     esp, MHTEST_STACK
+        lgdt    [gdt_desc]
+        mov     eax, cr0
+        or      eax, 1
+        mov     cr0, eax
+        jmp     dword CODE32:prot
+
+        bits    32
+prot:
+        mov     ax, KDATA
+        mov     ds, ax
+        mov     es, ax
+        mov     ss, ax
+        ; Page tables: zero, then identity-map 1 GiB (user, writable) with
+        ; 4 KiB pages for 2..4 MiB carrying the special pages.
+        mov     edi, PML4
+        mov     ecx, TABLE_BYTES / 4
+        xor     eax, eax
+        rep stosd
+        mov     dword [PML4], PDPT | 7
+        mov     dword [PML4 + 255 * 8], PDPT_TOP | 7
+        mov     dword [PDPT], PD | 7
+        mov     dword [PDPT_TOP + 511 * 8], PD_TOP | 7
+        mov     dword [PD_TOP + 511 * 8], PT_TOP | 7
+        mov     dword [PT_TOP + 511 * 8], TOP_PHYS | 7
+        mov     edi, PD
+        mov     eax, 0x87                       ; 2 MiB, user, writable, present
+        mov     ecx, 512
+.pd:    mov     [edi], eax
+        add     eax, 0x200000
+        add     edi, 8
+        loop    .pd
+        mov     dword [PD + 8], PT | 7
+        mov     edi, PT
+        mov     eax, 0x200007
+        mov     ecx, 512
+.pt:    mov     [edi], eax
+        add     eax, 0x1000
+        add     edi, 8
+        loop    .pt
+        mov     dword [PT + ((KERN_PAGE - 0x200000) >> 12) * 8], KERN_PAGE | 3
+        mov     dword [PT + ((RO_PAGE - 0x200000) >> 12) * 8], RO_PAGE | 5
+        mov     dword [PT + ((UNMAPPED - 0x200000) >> 12) * 8], 0
+        mov     eax, PML4
+        mov     cr3, eax
+        mov     eax, cr4
+        or      eax, 1 << 5                     ; PAE
+        mov     cr4, eax
+        mov     ecx, 0xc0000080
+        rdmsr
+        or      eax, 1 << 8                     ; LME
+        wrmsr
+        mov     eax, cr0
+        or      eax, (1 << 31) | (1 << 16)      ; PG, WP
+        mov     cr0, eax
+        jmp     KCODE:long_entry
+
+        MODE_LONG
+long_entry:
+        mov     ax, KDATA
+        mov     ds, ax
+        mov     es, ax
+        mov     ss, ax
+        mov     rsp, MHTEST_STACK
+        call    setup_idt
+        ; TSS: RSP0 for the way back from CPL 3.
+        mov     rax, KSTACK
+        mov     [tss + 4], rax
+        mov     rax, tss
+        mov     [gdt_tss + 2], ax
+        shr     rax, 16
+        mov     [gdt_tss + 4], al
+        mov     [gdt_tss + 7], ah
+        mov     ax, TSS_SEL
+        ltr     ax
+        ; The native instruction: VMMCALL on AMD, VMCALL elsewhere; hc_other is the other one.
+        xor     eax, eax
+        cpuid
+        cmp     ebx, 0x68747541                 ; "Auth"
+        jne     .intel
+        mov     byte [hc_native + 2], 0xd9
+        mov     byte [hc_other + 2], 0xc1
+.intel:
+        ; The top canonical page holds a hypercall instruction in its last 3 bytes.
+        mov     byte [TOP_PHYS + 0xffd], 0x0f
+        mov     byte [TOP_PHYS + 0xffe], 0x01
+        mov     al, [hc_native + 2]
+        mov     [TOP_PHYS + 0xfff], al
+
+        call    kernel_checks
+        call    user_checks
+
+        mov     esi, str_summary
+        call    long_puts
+        mov     eax, [pass_count]
+        call    long_putdec
+        mov     esi, str_passed
+        call    long_puts
+        mov     eax, [fail_count]
+        call    long_putdec
+        mov     esi, str_failed
+        call    long_puts
+        call    long_drain
+        xor     eax, eax
+        cmp     dword [fail_count], 0
+        je      .out
+        mov     al, 1
+.out:   out     DEBUG_EXIT_PORT, al
+.hang:  hlt
+        jmp     .hang
+
+; ------------------------------------------------------------------ helpers
+
+hc_native:
+        db      0x0f, 0x01, 0xc1
+        ret
+hc_other:
+        db      0x0f, 0x01, 0xd9
+        ret
+
+; Reports the current check: rax = got, rbx = expected.
+%macro EXPECT 3                         ; name, got, expected
+        mov     r11, %2
+        mov     [got], r11
+        mov     r11, %3
+        mov     [want], r11
+        mov     esi, %%n
+        call    report_eq
+[section .rodata]
+%%n:    db      %1, 0
+__SECT__
+%endmacro
+
+; esi = name; reports PASS if [got] == [want].
+report_eq:
+        mov     rax, [got]
+        cmp     rax, [want]
+        jne     .fail
+        inc     dword [pass_count]
+        push    rsi
+        mov     esi, str_pass
+        call    long_puts
+        pop     rsi
+        call    long_puts
+        mov     al, 10
+        call    long_putc
+        ret
+.fail:  inc     dword [fail_count]
+        push    rsi
+        mov     esi, str_fail
+        call    long_puts
+        pop     rsi
+        call    long_puts
+        mov     esi, str_got
+        call    long_puts
+        mov     rax, [got]
+        call    long_puthex
+        mov     esi, str_want
+        call    long_puts
+        mov     rax, [want]
+        call    long_puthex
+        mov     esi, str_close
+        call    long_puts
+        ret
+
+; Runs r15 at CPL 3 with rax, rbx, rcx, rdx, rsi as set by the caller; the
+; user code ends with INT 0x80 and its registers come back to the caller.
+call_user:
+        push    rbp
+        mov     [saved_ksp], rsp
+        push    qword UDATA
+        push    qword USER_STACK
+        push    qword 2                         ; RFLAGS: IF = 0
+        push    qword UCODE
+        push    r15
+        iretq
+user_return:                                    ; INT 0x80 gate (DPL 3)
+        mov     rsp, [saved_ksp]
+        pop     rbp
+        ret
+
+; User code: a hypercall with the caller's registers.
+user_hc:
+        call    hc_native
+        int     0x80
+user_hc_other:
+        call    hc_other
+        int     0x80
+
+; ------------------------------------------------------------------ exceptions
+
+setup_idt:
+        xor     ecx, ecx
+.next:  mov     rax, exc_stubs
+        imul    rdx, rcx, 16
+        add     rax, rdx
+        call    set_gate
+        inc     ecx
+        cmp     ecx, 32
+        jb      .next
+        mov     ecx, 0x80
+        mov     rax, user_return
+        call    set_gate
+        mov     byte [idt + 0x80 * 16 + 5], 0xee      ; DPL 3
+        lidt    [idt_desc]
+        ret
+
+; ecx = vector, rax = handler: a 64-bit interrupt gate, DPL 0.
+set_gate:
+        push    rdi
+        imul    rdi, rcx, 16
+        add     rdi, idt
+        mov     [rdi], ax
+        mov     word [rdi + 2], KCODE
+        mov     word [rdi + 4], 0x8e00
+        shr     rax, 16
+        mov     [rdi + 6], ax
+        shr     rax, 16
+        mov     [rdi + 8], eax
+        mov     dword [rdi + 12], 0
+        pop     rdi
+        ret
+
+%define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+        align   16
+exc_stubs:
+%macro EXC_STUB 1
+%%s:
+%if HAS_ERR(%1) == 0
+        push    byte 0
+%endif
+        push    byte %1
+        jmp     near exc_common
+        times   16 - ($ - %%s) db 0xcc
+%endmacro
+%assign v 0
+%rep 32
+        EXC_STUB v
+%assign v v + 1
+%endrep
+
+; Records vector, error code and RIP; resumes at [resume] (once), else fails hard.
+exc_common:
+        push    rax
+        mov     rax, [rsp + 8]
+        mov     [exc_vec], rax
+        mov     rax, [rsp + 16]
+        mov     [exc_err], rax
+        mov     rax, [rsp + 24]
+        mov     [exc_rip], rax
+        mov     rax, [resume]
+        test    rax, rax
+        jz      .fatal
+        mov     qword [resume], 0
+        mov     [rsp + 24], rax
+        pop     rax
+        add     rsp, 16
+        iretq
+.fatal:
+        mov     esi, str_unexpected
+        call    long_puts
+        mov     rax, [exc_vec]
+        call    long_puthex
+        mov     esi, str_at
+        call    long_puts
+        mov     rax, [exc_rip]
+        call    long_puthex
+        mov     al, 10
+        call    long_putc
+        call    long_drain
+        mov     al, 1
+        out     DEBUG_EXIT_PORT, al
+        cli
+        hlt
+
+        SERIAL_LIB long
+
+; ------------------------------------------------------------------ checks
+
+kernel_checks:
+        ; Discovery.
+        mov     eax, 0x40000000
+        cpuid
+        EXPECT  "cpl0: cpuid 0x40000000 signature MACR", rbx, 0x5243414d
+        mov     eax, 0x40000000
+        cpuid
+        cmp     eax, 0x40000001
+        setae   al
+        movzx   eax, al
+        EXPECT  "cpl0: cpuid 0x40000000 max leaf >= 0x40000001", rax, 1
+        mov     eax, HC_FEATURES
+        call    hc_native
+        mov     [feat], rax
+        mov     eax, 0x40000001
+        cpuid
+        shl     rbx, 32
+        mov     eax, eax
+        or      rax, rbx
+        EXPECT  "cpl0: cpuid 0x40000001 = HC_FEATURES", rax, [feat]
+        mov     eax, 0x40000001
+        cpuid
+        EXPECT  "cpl0: cpuid 0x40000001 ecx = abi version", rcx, ABI_VERSION
+        mov     rax, [feat]
+        and     rax, FEAT_NEEDED
+        EXPECT  "cpl0: features list version, features, memory map, cross-vendor, user", rax, FEAT_NEEDED
+        mov     rax, [feat]
+        shr     rax, 63
+        EXPECT  "cpl0: features bit 63 clear", rax, 0
+
+        ; HC_VERSION.
+        mov     eax, HC_VERSION
+        xor     ebx, ebx
+        call    hc_native
+        mov     [r_rbx], rbx
+        EXPECT  "cpl0: hc_version returns the abi version", rax, ABI_VERSION
+        EXPECT  "cpl0: hc_version rbx = hypervisor version 0.1.0", [r_rbx], 0x10000
+        mov     eax, HC_VERSION
+        mov     ebx, USER_PAGE + 0x800
+        mov     ecx, 64
+        call    hc_native
+        EXPECT  "cpl0: hc_version with buffer", rax, ABI_VERSION
+        mov     eax, [USER_PAGE + 0x800]
+        EXPECT  "cpl0: hc_version_info.abi_major = 1", rax, 1
+        mov     eax, [USER_PAGE + 0x800 + 24]
+        EXPECT  "cpl0: hc_version_info.build starts 0.1.", rax, '0.1.'
+        mov     eax, HC_VERSION
+        mov     ebx, USER_PAGE + 0x800
+        mov     ecx, 63
+        call    hc_native
+        mov     [r_rbx], rbx
+        EXPECT  "cpl0: hc_version small buffer -> too big", rax, ERR_TOOBIG
+        EXPECT  "cpl0: hc_version small buffer: rbx = 64", [r_rbx], 64
+        mov     eax, HC_VERSION
+        mov     ebx, UNMAPPED
+        mov     ecx, 64
+        call    hc_native
+        EXPECT  "cpl0: hc_version unmapped buffer -> bad address", rax, ERR_BADADDR
+        mov     eax, HC_VERSION
+        mov     ebx, RO_PAGE
+        mov     ecx, 64
+        call    hc_native
+        EXPECT  "cpl0: hc_version read-only buffer (cr0.wp) -> bad address", rax, ERR_BADADDR
+        mov     eax, HC_VERSION
+        mov     rbx, 0x0000800000000000
+        mov     ecx, 64
+        call    hc_native
+        EXPECT  "cpl0: hc_version non-canonical buffer -> bad address", rax, ERR_BADADDR
+        mov     eax, HC_VERSION
+        mov     ebx, 0x2ff000 + 4090            ; crosses into the kernel page: fine at CPL 0
+        mov     ecx, 64
+        call    hc_native
+        EXPECT  "cpl0: hc_version buffer across pages", rax, ABI_VERSION
+        mov     eax, HC_VERSION
+        mov     ebx, RO_PAGE - 8
+        mov     ecx, 64
+        mov     qword [RO_PAGE - 8], 0
+        call    hc_native
+        EXPECT  "cpl0: buffer running into a read-only page -> bad address", rax, ERR_BADADDR
+        mov     rax, [RO_PAGE - 8]
+        EXPECT  "cpl0: ... and nothing was written", rax, 0
+
+        ; HC_MEMORY_MAP.
+        mov     eax, HC_MEMORY_MAP
+        xor     ebx, ebx
+        xor     ecx, ecx
+        call    hc_native
+        mov     [r_rbx], rbx
+        EXPECT  "cpl0: hc_memory_map size query -> too big", rax, ERR_TOOBIG
+        mov     rax, [r_rbx]
+        xor     edx, edx
+        mov     ecx, 24
+        div     rcx
+        mov     [map_n], rax
+        EXPECT  "cpl0: hc_memory_map size is a multiple of 24", rdx, 0
+        mov     eax, HC_MEMORY_MAP
+        mov     ebx, USER_PAGE + 0x100
+        mov     rcx, [r_rbx]
+        call    hc_native
+        EXPECT  "cpl0: hc_memory_map returns the entry count", rax, [map_n]
+        mov     rax, [USER_PAGE + 0x100]
+        EXPECT  "cpl0: hc_memory_map entry 0 at gpa 0", rax, 0
+        mov     eax, [USER_PAGE + 0x100 + 16]
+        EXPECT  "cpl0: hc_memory_map entry 0 is ram", rax, 1
+        mov     rax, [USER_PAGE + 0x100 + 8]
+        cmp     rax, 0x1000000
+        setae   al
+        movzx   eax, al
+        EXPECT  "cpl0: hc_memory_map ram entry >= 16 MiB", rax, 1
+        mov     eax, HC_MEMORY_MAP
+        mov     ebx, USER_PAGE + 0x100
+        mov     rcx, -1                         ; a huge capacity is only a capacity
+        call    hc_native
+        EXPECT  "cpl0: hc_memory_map with a huge size", rax, [map_n]
+        mov     eax, HC_MEMORY_MAP
+        mov     ebx, UNMAPPED
+        mov     ecx, 4096
+        call    hc_native
+        EXPECT  "cpl0: hc_memory_map unmapped buffer -> bad address", rax, ERR_BADADDR
+
+        ; Unknown numbers; registers preserved.
+        xor     eax, eax
+        call    hc_native
+        EXPECT  "cpl0: rax = 0 -> unknown call", rax, ERR_UNKNOWN
+        mov     rax, -1
+        call    hc_native
+        EXPECT  "cpl0: rax = all ones -> unknown call", rax, ERR_UNKNOWN
+        mov     eax, 3
+        call    hc_native
+        EXPECT  "cpl0: rax = 3 -> unknown call", rax, ERR_UNKNOWN
+        mov     rax, 0x100000001
+        call    hc_native
+        EXPECT  "cpl0: rax = 0x100000001 -> unknown call", rax, ERR_UNKNOWN
+        mov     eax, HC_DISPLAY + 1
+        call    hc_native
+        EXPECT  "cpl0: rax = 0x51 -> unknown call", rax, ERR_UNKNOWN
+        mov     rbx, 0x1111111111111111
+        mov     rcx, 0x2222222222222222
+        mov     rdx, 0x3333333333333333
+        mov     rsi, 0x4444444444444444
+        mov     rdi, 0x5555555555555555
+        mov     r8, 0x6666666666666666
+        mov     r15, 0x7777777777777777
+        mov     eax, HC_FEATURES
+        call    hc_native
+        mov     rax, rcx
+        xor     rax, rdx
+        xor     rax, rsi
+        xor     rax, rdi
+        xor     rax, r8
+        xor     rax, r15
+        xor     rax, rbx
+        mov     r9, 0x1111111111111111 ^ 0x2222222222222222 ^ 0x3333333333333333 ^ 0x4444444444444444 ^ 0x5555555555555555 ^ 0x6666666666666666 ^ 0x7777777777777777
+        EXPECT  "cpl0: registers preserved", rax, r9
+
+        ; The other vendor's instruction.
+        mov     qword [resume], .after_other
+        mov     qword [exc_vec], -1
+        mov     eax, HC_VERSION
+        xor     ebx, ebx
+        call    hc_other
+.after_other:
+        mov     qword [resume], 0
+        EXPECT  "cpl0: other vendor's instruction works", rax, ABI_VERSION
+        EXPECT  "cpl0: ... without #ud", [exc_vec], -1
+
+        ; The hypercall at the top of the canonical range: #GP(0) at it.
+        mov     qword [resume], .after_top
+        mov     qword [exc_vec], -1
+        mov     eax, HC_VERSION
+        xor     ebx, ebx
+        mov     rcx, TOP_INSN
+        jmp     rcx
+.after_top:
+        mov     [r_rbx], rax                    ; EXPECT clobbers rax
+        EXPECT  "cpl0: hypercall at the top of the canonical range -> #gp", [exc_vec], 13
+        EXPECT  "cpl0: ... with error code 0", [exc_err], 0
+        mov     rcx, TOP_INSN
+        EXPECT  "cpl0: ... at the instruction", [exc_rip], rcx
+        EXPECT  "cpl0: ... and the call was not made", [r_rbx], HC_VERSION
+        ret
+
+user_checks:
+        mov     r15, user_hc
+        mov     eax, HC_VERSION
+        xor     ebx, ebx
+        call    call_user
+        EXPECT  "cpl3: hc_version", rax, ABI_VERSION
+        mov     eax, HC_FEATURES
+        call    call_user
+        EXPECT  "cpl3: hc_features", rax, [feat]
+        mov     eax, HC_MEMORY_MAP
+        mov     ebx, USER_PAGE + 0x100
+        mov     ecx, 4096
+        call    call_user
+        EXPECT  "cpl3: hc_memory_map -> not permitted", rax, ERR_NOTPERM
+        mov     dword [USER_PAGE + 0x900], 0
+        mov     eax, HC_VERSION
+        mov     ebx, USER_PAGE + 0x900
+        mov     ecx, 64
+        call    call_user
+        EXPECT  "cpl3: hc_version into a user buffer", rax, ABI_VERSION
+        mov     eax, [USER_PAGE + 0x900]
+        EXPECT  "cpl3: ... written", rax, 1
+        mov     eax, HC_VERSION
+        mov     ebx, KERN_PAGE
+        mov     ecx, 64
+        call    call_user
+        EXPECT  "cpl3: kernel page as buffer -> bad address", rax, ERR_BADADDR
+        mov     eax, HC_VERSION
+        mov     ebx, RO_PAGE
+        mov     ecx, 64
+        call    call_user
+        EXPECT  "cpl3: read-only user page as output -> bad address", rax, ERR_BADADDR
+        mov     eax, HC_VERSION
+        mov     ebx, UNMAPPED
+        mov     ecx, 64
+        call    call_user
+        EXPECT  "cpl3: unmapped buffer -> bad address", rax, ERR_BADADDR
+        xor     eax, eax
+        call    call_user
+        EXPECT  "cpl3: rax = 0 -> unknown call", rax, ERR_UNKNOWN
+        mov     rax, -1
+        call    call_user
+        EXPECT  "cpl3: rax = all ones -> unknown call", rax, ERR_UNKNOWN
+        mov     r15, user_hc_other
+        mov     eax, HC_VERSION
+        xor     ebx, ebx
+        call    call_user
+        EXPECT  "cpl3: other vendor's instruction works", rax, ABI_VERSION
+        ret
+
+; ------------------------------------------------------------------ data
+
+        align   8
+gdt:    dq      0
+        dq      0x00af9a000000ffff      ; KCODE: 64-bit
+        dq      0x00cf92000000ffff      ; KDATA
+        dq      0x00cf9a000000ffff      ; CODE32
+        dq      0x00cff2000000ffff      ; UDATA (DPL 3)
+        dq      0x00affa000000ffff      ; UCODE: 64-bit, DPL 3
+gdt_tss:
+        dw      103, 0                  ; TSS: limit, base 15:0 (filled in)
+        db      0, 0x89, 0, 0           ; base 23:16, available 64-bit TSS, base 31:24
+        dd      0, 0                    ; base 63:32, reserved
+gdt_end:
+gdt_desc:
+        dw      gdt_end - gdt - 1
+        dd      gdt
+idt_desc:
+        dw      256 * 16 - 1
+        dq      idt
+
+        align   8
+pass_count:     dd 0
+fail_count:     dd 0
+got:            dq 0
+want:           dq 0
+feat:           dq 0
+r_rbx:          dq 0
+map_n:          dq 0
+saved_ksp:      dq 0
+resume:         dq 0
+exc_vec:        dq 0
+exc_err:        dq 0
+exc_rip:        dq 0
+
+str_pass:       db "PASS: hypercall: ", 0
+str_fail:       db "FAIL: hypercall: ", 0
+str_got:        db " (got ", 0
+str_want:       db ", expected ", 0
+str_close:      db ")", 10, 0
+str_summary:    db "SUMMARY: ", 0
+str_passed:     db " passed, ", 0
+str_failed:     db " failed", 10, 0
+str_unexpected: db "FAIL: hypercall: unexpected exception ", 0
+str_at:         db " at ", 0
+
+        section .rodata follows=.text
+        section .bss follows=.rodata nobits align=16
+tss:    resb    104
+        alignb  16
+idt:    resb    256 * 16
