@@ -51,12 +51,20 @@ static void sched_fpu_switch(struct vcpu *next)
 	if (has_tsc_aux)
 		wrmsr(0xc0000103, next->tsc_aux);
 	if (use_xsave) {
+		/*
+		 * Save and restore with every component enabled, then load the vCPU's XCR0.
+		 * XSAVE updates only the XSTATE_BV bits of the components XCR0 enables, and
+		 * XRSTOR raises #GP when XSTATE_BV has a bit XCR0 lacks (SDM vol. 1, ch. 13): an
+		 * image saved while a vCPU had XCR0 = 3 keeps XSTATE_BV[1] after a save with
+		 * XCR0 = 1, so a vCPU that lowered its XCR0 would make the restore fault.
+		 */
+		xsetbv(0, host_xcr0_all);
 		if (fpu_owner)
 			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])fpu_owner->fpu)
 				     : "a"(~0U), "d"(~0U));
-		xsetbv(0, next->xcr0);
 		asm volatile("xrstor64 %0" : : "m"(*(const u8(*)[4096])next->fpu),
 			     "a"(~0U), "d"(~0U));
+		xsetbv(0, next->xcr0);
 	} else {
 		if (fpu_owner)
 			asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
