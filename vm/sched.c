@@ -73,11 +73,17 @@ static void sched_fpu_switch(struct vcpu *next)
 	fpu_owner = next;
 }
 
-/* XSETBV from the guest (SDM vol. 2, XSETBV: the #GP conditions). */
+/*
+ * XSETBV from the guest (SDM vol. 2, XSETBV, and vol. 3A, 2.6: the #GP conditions).  A value
+ * that passes is loaded into the CPU's XCR0 as it is, so every rule the CPU enforces must be
+ * checked here first, or the hypervisor's own XSETBV would fault.
+ */
 void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
 {
 	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
 	bool avx512 = val & (BIT(5) | BIT(6) | BIT(7));
+	bool mpx_half = !(val & BIT(3)) != !(val & BIT(4));	/* BNDREGS, BNDCSR: both or none */
+	bool amx_half = !(val & BIT(17)) != !(val & BIT(18));	/* TILECFG, TILEDATA: likewise */
 
 	if (!use_xsave || !(vcpu_sregs(v)->cr4 & BIT(18))) {
 		vcpu_inject_exception(v, EXC_UD, false, 0);
@@ -85,7 +91,7 @@ void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
 	}
 	if ((u32)v->gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~host_xcr0_all) ||
 	    ((val & BIT(2)) && !(val & BIT(1))) ||
-	    (avx512 && ((val & 0xe0) != 0xe0 || !(val & BIT(2))))) {
+	    (avx512 && ((val & 0xe0) != 0xe0 || !(val & BIT(2)))) || mpx_half || amx_half) {
 		vcpu_inject_exception(v, EXC_GP, true, 0);
 		return;
 	}
