@@ -124,6 +124,13 @@ real_entry:
         mov     gs, ax
         mov     ss, ax
         mov     esp, MHTEST_STACK
+        mov     eax, real_data_end      ; real mode reaches only the first 64 KiB
+        cmp     eax, 0x10000
+        jbe     .fits
+        mov     al, 3
+        out     DEBUG_EXIT_PORT, al
+        jmp     real_exc_nested
+.fits:
         call    real_setup_ivt
         CPUID_DETECT
         mov     esi, str_hello_bare
@@ -461,3 +468,6 @@ long_exc_nested:
         SERIAL_LIB long
         REPORT_LIB long, "long", "long mode"
         IO_LIB long
+
+        section .data
+real_data_end:                          ; the end of what real-mode code touches
