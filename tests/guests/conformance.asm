@@ -1,9 +1,11 @@
 ; Conformance test guest: checks MACROHARD from inside a VM in real mode, then
 ; 32-bit protected mode, then long mode -- CPUID, port and string I/O,
 ; exception round trips through its own IVT/IDT, MSRs, control registers,
-; unassigned MMIO, #PF, and #UD for every VMX/SVM instruction.  One
-; PASS:/FAIL:/SKIP: line per check on COM1, a SUMMARY line, then OUT 0xf4 with
-; 0 (nothing failed) or 1.  Off MACROHARD (no signature in CPUID 0x40000000)
+; unassigned MMIO, #PF, #UD for every VMX/SVM instruction, system
+; instructions (XSETBV, INVD, the TSC, RDPMC, MONITOR ...), descriptor-table
+; registers, and the test device (testdev = on: MMIO emulation of every
+; supported instruction form, the scratch port).  One PASS:/FAIL:/SKIP: line
+; per check on COM1, a SUMMARY line, then OUT 0xf4 with 0 (nothing failed) or 1.  Off MACROHARD (no signature in CPUID 0x40000000)
 ; the hypervisor-specific checks SKIP; see docs/testing.md.
 
 %include "include/mhtest.inc"
@@ -18,6 +20,7 @@
 %include "include/checks_mmio.inc"
 %include "include/checks_nested.inc"
 %include "include/checks_paging.inc"
+%include "include/checks_sys.inc"
 
 ; Memory this guest uses besides its image (guest RAM is at least 16 MiB).
 PML4            equ 0x100000
@@ -70,6 +73,7 @@ LSTUB           equ 16                  ; ... long mode
 
         REPORT_DATA
         IO_DATA
+        SYS_DATA
 
         section .data
         align   8
@@ -145,6 +149,7 @@ real_entry:
         STRING_IO_CHECKS real, "real"
         EXC_CHECKS real
         CR_CHECKS real
+        SYS_CHECKS real
 
         mov     esi, str_to_prot
         call    real_puts
@@ -243,6 +248,7 @@ prot_entry:
         MMIO_CHECKS prot, 0xe0000000, "e0000000"
         call    prot_build_page_tables  ; also zeroes NESTED_PAGE
         NESTED_CHECKS prot
+        SYS_CHECKS prot
 
         mov     esi, str_to_long
         call    prot_puts
@@ -393,6 +399,7 @@ long_entry:
         MMIO_CHECKS long, 0xe0000000, "e0000000"
         PAGING_CHECKS long
         NESTED_CHECKS long
+        SYS_CHECKS long
         jmp     long_summary
 
 long_setup_idt:
