@@ -21,6 +21,7 @@
 %include "include/checks_nested.inc"
 %include "include/checks_paging.inc"
 %include "include/checks_sys.inc"
+%include "include/checks_desc.inc"
 
 ; Memory this guest uses besides its image (guest RAM is at least 16 MiB).
 PML4            equ 0x100000
@@ -34,7 +35,7 @@ PAGING_BYTES    equ 0x8000              ; PML4 .. NESTED_PAGE, zeroed first
 CODE32          equ 0x08
 DATA32          equ 0x10
 CODE64          equ 0x18
-GDT_ENTRIES     equ 4                   ; selector 0x48 is beyond the limit
+GDT_ENTRIES     equ 8                   ; selector 0x48 is beyond the limit
 
 RSTUB           equ 8                   ; bytes per real-mode exception stub
 PSTUB           equ 16                  ; ... protected mode
@@ -74,6 +75,7 @@ LSTUB           equ 16                  ; ... long mode
         REPORT_DATA
         IO_DATA
         SYS_DATA
+        DESC_DATA
 
         section .data
         align   8
@@ -81,6 +83,8 @@ gdt:    dq      0
         dq      0x00cf9a000000ffff      ; CODE32: base 0, 4 GiB, 32-bit
         dq      0x00cf92000000ffff      ; DATA32
         dq      0x00af9a000000ffff      ; CODE64
+        dq      0, 0                    ; LDT_SEL (checks_desc.inc fills it in)
+        dq      0, 0                    ; TSS_SEL
 gdt_end:
 gdt_desc:
         dw      gdt_end - gdt - 1
@@ -150,6 +154,7 @@ real_entry:
         EXC_CHECKS real
         CR_CHECKS real
         SYS_CHECKS real
+        DESC_CHECKS real
 
         mov     esi, str_to_prot
         call    real_puts
@@ -249,6 +254,7 @@ prot_entry:
         call    prot_build_page_tables  ; also zeroes NESTED_PAGE
         NESTED_CHECKS prot
         SYS_CHECKS prot
+        DESC_CHECKS prot
 
         mov     esi, str_to_long
         call    prot_puts
@@ -375,6 +381,7 @@ prot_exc_nested:
         SERIAL_LIB prot
         REPORT_LIB prot, "prot", "protected mode"
         IO_LIB prot
+        DESC_LIB prot
 
 ; ------------------------------------------------------------------ long mode
 
@@ -400,6 +407,7 @@ long_entry:
         PAGING_CHECKS long
         NESTED_CHECKS long
         SYS_CHECKS long
+        DESC_CHECKS long
         jmp     long_summary
 
 long_setup_idt:
@@ -475,6 +483,7 @@ long_exc_nested:
         SERIAL_LIB long
         REPORT_LIB long, "long", "long mode"
         IO_LIB long
+        DESC_LIB long
 
         section .data
 real_data_end:                          ; the end of what real-mode code touches
