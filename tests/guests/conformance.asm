@@ -30,6 +30,9 @@ PD              equ 0x102000            ; four, one per GiB, 2 MiB pages
 PT              equ 0x106000            ; 4 KiB pages for 2 MiB .. 4 MiB
 NESTED_PAGE     equ 0x107000            ; operand page of the VMX/SVM probes
 PF_PAGE         equ 0x300000            ; the one not-present 4 KiB page
+RO_PAGE         equ 0x301000            ; the one read-only 4 KiB page
+INVLPG_PAGE     equ 0x302000            ; remapped to INVLPG_ALT by an INVLPG check
+INVLPG_ALT      equ 0x303000
 PAGING_BYTES    equ 0x8000              ; PML4 .. NESTED_PAGE, zeroed first
 
 CODE32          equ 0x08
@@ -293,7 +296,7 @@ prot_setup_idt:
         ret
 
 ; Identity map of the first 4 GiB with 2 MiB pages, except 2 MiB .. 4 MiB,
-; which uses 4 KiB pages with PF_PAGE not present.
+; which uses 4 KiB pages with PF_PAGE not present and RO_PAGE read-only.
 prot_build_page_tables:
         mov     edi, PML4
         xor     eax, eax
@@ -324,6 +327,7 @@ prot_build_page_tables:
         cmp     ecx, 512
         jb      .pt
         mov     dword [PT + ((PF_PAGE - 0x200000) >> 12) * 8], 0
+        mov     dword [PT + ((RO_PAGE - 0x200000) >> 12) * 8], RO_PAGE | 1
         ret
 
 prot_stubs:
