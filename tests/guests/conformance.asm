@@ -22,6 +22,7 @@
 %include "include/checks_paging.inc"
 %include "include/checks_sys.inc"
 %include "include/checks_desc.inc"
+%include "include/checks_testdev.inc"
 
 ; Memory this guest uses besides its image (guest RAM is at least 16 MiB).
 PML4            equ 0x100000
@@ -79,6 +80,7 @@ LSTUB           equ 16                  ; ... long mode
         IO_DATA
         SYS_DATA
         DESC_DATA
+        TD_DATA
 
         section .data
         align   8
@@ -158,6 +160,7 @@ real_entry:
         CR_CHECKS real
         SYS_CHECKS real
         DESC_CHECKS real
+        TD_PORT_CHECKS real
 
         mov     esi, str_to_prot
         call    real_puts
@@ -258,6 +261,8 @@ prot_entry:
         NESTED_CHECKS prot
         SYS_CHECKS prot
         DESC_CHECKS prot
+        TD_PORT_CHECKS prot
+        TD_MMIO_CHECKS prot
 
         mov     esi, str_to_long
         call    prot_puts
@@ -386,6 +391,7 @@ prot_exc_nested:
         REPORT_LIB prot, "prot", "protected mode"
         IO_LIB prot
         DESC_LIB prot
+        TD_LIB prot
 
 ; ------------------------------------------------------------------ long mode
 
@@ -412,6 +418,8 @@ long_entry:
         NESTED_CHECKS long
         SYS_CHECKS long
         DESC_CHECKS long
+        TD_PORT_CHECKS long
+        TD_MMIO_CHECKS long
         jmp     long_summary
 
 long_setup_idt:
@@ -488,6 +496,7 @@ long_exc_nested:
         REPORT_LIB long, "long", "long mode"
         IO_LIB long
         DESC_LIB long
+        TD_LIB long
 
         section .data
 real_data_end:                          ; the end of what real-mode code touches
