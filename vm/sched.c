@@ -51,12 +51,20 @@ static void sched_fpu_switch(struct vcpu *next)
 	if (has_tsc_aux)
 		wrmsr(0xc0000103, next->tsc_aux);
 	if (use_xsave) {
+		/*
+		 * Save and restore with every component enabled, then load the vCPU's XCR0.
+		 * XSAVE updates only the XSTATE_BV bits of the components XCR0 enables, and
+		 * XRSTOR raises #GP when XSTATE_BV has a bit XCR0 lacks (SDM vol. 1, ch. 13): an
+		 * image saved while a vCPU had XCR0 = 3 keeps XSTATE_BV[1] after a save with
+		 * XCR0 = 1, so a vCPU that lowered its XCR0 would make the restore fault.
+		 */
+		xsetbv(0, host_xcr0_all);
 		if (fpu_owner)
 			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])fpu_owner->fpu)
 				     : "a"(~0U), "d"(~0U));
-		xsetbv(0, next->xcr0);
 		asm volatile("xrstor64 %0" : : "m"(*(const u8(*)[4096])next->fpu),
 			     "a"(~0U), "d"(~0U));
+		xsetbv(0, next->xcr0);
 	} else {
 		if (fpu_owner)
 			asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
@@ -65,11 +73,17 @@ static void sched_fpu_switch(struct vcpu *next)
 	fpu_owner = next;
 }
 
-/* XSETBV from the guest (SDM vol. 2, XSETBV: the #GP conditions). */
+/*
+ * XSETBV from the guest (SDM vol. 2, XSETBV, and vol. 3A, 2.6: the #GP conditions).  A value
+ * that passes is loaded into the CPU's XCR0 as it is, so every rule the CPU enforces must be
+ * checked here first, or the hypervisor's own XSETBV would fault.
+ */
 void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
 {
 	u64 val = (v->gpr[GPR_RDX] << 32) | (u32)v->gpr[GPR_RAX];
 	bool avx512 = val & (BIT(5) | BIT(6) | BIT(7));
+	bool mpx_half = !(val & BIT(3)) != !(val & BIT(4));	/* BNDREGS, BNDCSR: both or none */
+	bool amx_half = !(val & BIT(17)) != !(val & BIT(18));	/* TILECFG, TILEDATA: likewise */
 
 	if (!use_xsave || !(vcpu_sregs(v)->cr4 & BIT(18))) {
 		vcpu_inject_exception(v, EXC_UD, false, 0);
@@ -77,7 +91,7 @@ void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
 	}
 	if ((u32)v->gpr[GPR_RCX] != 0 || !(val & 1) || (val & ~host_xcr0_all) ||
 	    ((val & BIT(2)) && !(val & BIT(1))) ||
-	    (avx512 && ((val & 0xe0) != 0xe0 || !(val & BIT(2))))) {
+	    (avx512 && ((val & 0xe0) != 0xe0 || !(val & BIT(2)))) || mpx_half || amx_half) {
 		vcpu_inject_exception(v, EXC_GP, true, 0);
 		return;
 	}

@@ -1,9 +1,11 @@
 ; Conformance test guest: checks MACROHARD from inside a VM in real mode, then
 ; 32-bit protected mode, then long mode -- CPUID, port and string I/O,
 ; exception round trips through its own IVT/IDT, MSRs, control registers,
-; unassigned MMIO, #PF, and #UD for every VMX/SVM instruction.  One
-; PASS:/FAIL:/SKIP: line per check on COM1, a SUMMARY line, then OUT 0xf4 with
-; 0 (nothing failed) or 1.  Off MACROHARD (no signature in CPUID 0x40000000)
+; unassigned MMIO, #PF, #UD for every VMX/SVM instruction, system
+; instructions (XSETBV, INVD, the TSC, RDPMC, MONITOR ...), descriptor-table
+; registers, and the test device (testdev = on: MMIO emulation of every
+; supported instruction form, the scratch port).  One PASS:/FAIL:/SKIP: line
+; per check on COM1, a SUMMARY line, then OUT 0xf4 with 0 (nothing failed) or 1.  Off MACROHARD (no signature in CPUID 0x40000000)
 ; the hypervisor-specific checks SKIP; see docs/testing.md.
 
 %include "include/mhtest.inc"
@@ -18,6 +20,9 @@
 %include "include/checks_mmio.inc"
 %include "include/checks_nested.inc"
 %include "include/checks_paging.inc"
+%include "include/checks_sys.inc"
+%include "include/checks_desc.inc"
+%include "include/checks_testdev.inc"
 
 ; Memory this guest uses besides its image (guest RAM is at least 16 MiB).
 PML4            equ 0x100000
@@ -26,12 +31,15 @@ PD              equ 0x102000            ; four, one per GiB, 2 MiB pages
 PT              equ 0x106000            ; 4 KiB pages for 2 MiB .. 4 MiB
 NESTED_PAGE     equ 0x107000            ; operand page of the VMX/SVM probes
 PF_PAGE         equ 0x300000            ; the one not-present 4 KiB page
+RO_PAGE         equ 0x301000            ; the one read-only 4 KiB page
+INVLPG_PAGE     equ 0x302000            ; remapped to INVLPG_ALT by an INVLPG check
+INVLPG_ALT      equ 0x303000
 PAGING_BYTES    equ 0x8000              ; PML4 .. NESTED_PAGE, zeroed first
 
 CODE32          equ 0x08
 DATA32          equ 0x10
 CODE64          equ 0x18
-GDT_ENTRIES     equ 4                   ; selector 0x48 is beyond the limit
+GDT_ENTRIES     equ 8                   ; selector 0x48 is beyond the limit
 
 RSTUB           equ 8                   ; bytes per real-mode exception stub
 PSTUB           equ 16                  ; ... protected mode
@@ -70,6 +78,9 @@ LSTUB           equ 16                  ; ... long mode
 
         REPORT_DATA
         IO_DATA
+        SYS_DATA
+        DESC_DATA
+        TD_DATA
 
         section .data
         align   8
@@ -77,6 +88,8 @@ gdt:    dq      0
         dq      0x00cf9a000000ffff      ; CODE32: base 0, 4 GiB, 32-bit
         dq      0x00cf92000000ffff      ; DATA32
         dq      0x00af9a000000ffff      ; CODE64
+        dq      0, 0                    ; LDT_SEL (checks_desc.inc fills it in)
+        dq      0, 0                    ; TSS_SEL
 gdt_end:
 gdt_desc:
         dw      gdt_end - gdt - 1
@@ -124,6 +137,13 @@ real_entry:
         mov     gs, ax
         mov     ss, ax
         mov     esp, MHTEST_STACK
+        mov     eax, real_data_end      ; real mode reaches only the first 64 KiB
+        cmp     eax, 0x10000
+        jbe     .fits
+        mov     al, 3
+        out     DEBUG_EXIT_PORT, al
+        jmp     real_exc_nested
+.fits:
         call    real_setup_ivt
         CPUID_DETECT
         mov     esi, str_hello_bare
@@ -138,6 +158,9 @@ real_entry:
         STRING_IO_CHECKS real, "real"
         EXC_CHECKS real
         CR_CHECKS real
+        SYS_CHECKS real
+        DESC_CHECKS real
+        TD_PORT_CHECKS real
 
         mov     esi, str_to_prot
         call    real_puts
@@ -236,6 +259,10 @@ prot_entry:
         MMIO_CHECKS prot, 0xe0000000, "e0000000"
         call    prot_build_page_tables  ; also zeroes NESTED_PAGE
         NESTED_CHECKS prot
+        SYS_CHECKS prot
+        DESC_CHECKS prot
+        TD_PORT_CHECKS prot
+        TD_MMIO_CHECKS prot
 
         mov     esi, str_to_long
         call    prot_puts
@@ -274,7 +301,7 @@ prot_setup_idt:
         ret
 
 ; Identity map of the first 4 GiB with 2 MiB pages, except 2 MiB .. 4 MiB,
-; which uses 4 KiB pages with PF_PAGE not present.
+; which uses 4 KiB pages with PF_PAGE not present and RO_PAGE read-only.
 prot_build_page_tables:
         mov     edi, PML4
         xor     eax, eax
@@ -305,6 +332,7 @@ prot_build_page_tables:
         cmp     ecx, 512
         jb      .pt
         mov     dword [PT + ((PF_PAGE - 0x200000) >> 12) * 8], 0
+        mov     dword [PT + ((RO_PAGE - 0x200000) >> 12) * 8], RO_PAGE | 1
         ret
 
 prot_stubs:
@@ -362,6 +390,8 @@ prot_exc_nested:
         SERIAL_LIB prot
         REPORT_LIB prot, "prot", "protected mode"
         IO_LIB prot
+        DESC_LIB prot
+        TD_LIB prot
 
 ; ------------------------------------------------------------------ long mode
 
@@ -386,6 +416,10 @@ long_entry:
         MMIO_CHECKS long, 0xe0000000, "e0000000"
         PAGING_CHECKS long
         NESTED_CHECKS long
+        SYS_CHECKS long
+        DESC_CHECKS long
+        TD_PORT_CHECKS long
+        TD_MMIO_CHECKS long
         jmp     long_summary
 
 long_setup_idt:
@@ -461,3 +495,8 @@ long_exc_nested:
         SERIAL_LIB long
         REPORT_LIB long, "long", "long mode"
         IO_LIB long
+        DESC_LIB long
+        TD_LIB long
+
+        section .data
+real_data_end:                          ; the end of what real-mode code touches

@@ -447,7 +447,7 @@ def vmx_jobs():
             exception] + hypercall_jobs("vmx")
 
 
-GUESTS = ("conformance", "triplefault", "haltoff")
+GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
 GUEST_SUMMARY_OK = r"^SUMMARY: \d+ passed, 0 failed"
 OUTSB_MODES = ("real", "protected", "long")
 
@@ -536,6 +536,12 @@ def conformance_checks():
          r"(?:.*\n)*?\[triple\] stopped: triple fault"),
         ("haltoff: guest line", r"^\[haltoff\] PASS: haltoff: halting with interrupts off$"),
         ("haltoff: stopped", r"^\[haltoff\] stopped: halted with interrupts disabled"),
+        ("unmapped: guest line", r"^\[unmapped\] PASS: unmapped: about to read beyond RAM$"),
+        ("unmapped: stopped at the unmapped GPA",
+         r"^\[unmapped\] stopped: access to an unmapped guest-physical address"),
+        ("unmapped: register dump before the stop",
+         r"^\[unmapped\] error:   RIP=[0-9a-f]{16} RFLAGS=[0-9a-f]{16} vCPU 0\n"
+         r"(?:.*\n)*?\[unmapped\] stopped: access to an unmapped guest-physical address"),
         ("all VMs have stopped", r"^all VMs have stopped"),
         ("powered off", POWEROFF),
     ]
