@@ -5,6 +5,7 @@
  */
 #include "vm/vm.h"
 #include "vm/cpuid.h"
+#include "vm/sched.h"
 #include "vm/hypercall.h"
 #include "macrohard/hypercall.h"
 #include "arch/x86/cpu.h"
@@ -42,6 +43,12 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 			    BIT(7) | BIT(8) |	/* EIST, TM2: host power management */
 			    BIT(18));		/* DCA */
 		r->ecx |= BIT(31);		/* running under a hypervisor */
+		/* OSXSAVE mirrors the guest's CR4, not the host's. */
+		r->ecx &= ~BIT(27);
+		if (vcpu_sregs(v)->cr4 & BIT(18))
+			r->ecx |= BIT(27);
+		if (!sched_xsave_usable())
+			r->ecx &= ~(BIT(12) | BIT(26) | BIT(27) | BIT(28) | BIT(29));	/* FMA, XSAVE, AVX, F16C */
 		/* Initial APIC ID and logical processor count of this VM (SDM CPUID leaf 1). */
 		r->ebx = (r->ebx & 0x0000ffff) | (v->id << 24) | ((v->vm->vcpu_count & 0xff) << 16);
 		r->edx &= ~(BIT(22) | BIT(29));	/* ACPI thermal, TM */
@@ -51,7 +58,18 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 	case 0xa:	/* architectural performance monitoring: no vPMU */
 		*r = (struct cpuid_regs){ 0 };
 		break;
+	case 0xd:
+		if (!sched_xsave_usable())
+			*r = (struct cpuid_regs){ 0 };
+		break;
 	case 0x7:
+		if (sub == 0 && !sched_xsave_usable()) {
+			/* AVX2, the AVX-512 family and AMX need XSAVE-managed state. */
+			r->ebx &= ~(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) |
+				    BIT(30) | BIT(31));
+			r->ecx &= ~(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | BIT(12) | BIT(14));
+			r->edx &= ~(BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(24) | BIT(25));
+		}
 		if (sub == 0) {
 			r->ecx &= ~(BIT(5) |	/* WAITPKG (UMWAIT/TPAUSE) */
 				    BIT(6));	/* ... */

@@ -11,6 +11,9 @@ void sched_init(void);
 /* Runs the VMs until every one has stopped. */
 void sched_run(void);
 
+/* Whether vCPU state is switched with XSAVE (CPUID offers XSAVE/AVX only then). */
+bool sched_xsave_usable(void);
+
 struct vcpu;
 /* Gives a new vCPU the FPU state of a CPU after INIT. */
 void sched_vcpu_init_fpu(struct vcpu *vcpu);
