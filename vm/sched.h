@@ -2,6 +2,8 @@
 #ifndef VM_SCHED_H
 #define VM_SCHED_H
 
+#include "lib/types.h"
+
 /*
  * Prepares this CPU for running vCPUs (host CR4.OSXSAVE for guest XSAVE state);
  * before any vCPU is created, since VT-x captures the host CR4 into each VMCS.
