@@ -73,6 +73,12 @@ static void sched_fpu_switch(struct vcpu *next)
 	fpu_owner = next;
 }
 
+/* Whether guests get XSAVE-managed state (else CPUID hides XSAVE and AVX). */
+bool sched_xsave_usable(void)
+{
+	return use_xsave;
+}
+
 /*
  * XSETBV from the guest (SDM vol. 2, XSETBV, and vol. 3A, 2.6: the #GP conditions).  A value
  * that passes is loaded into the CPU's XCR0 as it is, so every rule the CPU enforces must be
