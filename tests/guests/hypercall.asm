@@ -3,6 +3,8 @@
 ; from CPL 3 (entered with IRETQ, left with INT 0x80), with good and bad input:
 ; unmapped, kernel-only and read-only buffers, unknown numbers, the other
 ; vendor's instruction, and a hypercall at the top of the canonical range.
+; Then the agent calls (HC_IPC, HC_CLIPBOARD, HC_DISPLAY) from CPL 3 between the
+; VMs of tests/configs/hypercall.cfg (see agent_checks).
 ; One PASS:/FAIL: line per check, a SUMMARY line, then OUT 0xf4 (0 = all passed).
 
 %include "include/mhtest.inc"
@@ -646,6 +648,12 @@ agent_a:
         EXPECT  "agent a: clipboard png with a truncated chunk -> invalid", rax, ERR_INVALID
         UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_PNG, png_good, png_len
         EXPECT  "agent a: clipboard png accepted", rax, 0
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_TEXT, KERN_PAGE, 4
+        EXPECT  "agent a: clipboard write from a kernel page at cpl 3 -> bad address", rax, ERR_BADADDR
+        UHC     HC_CLIPBOARD, CLIP_READ, FMT_TEXT, text_buf, 64
+        EXPECT  "agent a: copy-out vm reads -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, 9, 0, 0, 0
+        EXPECT  "agent a: unknown clipboard sub-operation", rax, ERR_UNKNOWN_OP
         UHC     HC_CLIPBOARD, CLIP_QUERY, 0, 0, 0
         EXPECT  "agent a: clipboard query serial", rax, 0x1234
         EXPECT  "agent a: clipboard query formats", [r_rbx], 3
@@ -662,11 +670,19 @@ agent_a:
         EXPECT  "agent a: display duplicate ids -> invalid", rax, ERR_INVALID
         UHC     HC_DISPLAY, DISP_REPORT, windows, 65, 0
         EXPECT  "agent a: display 65 windows -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, RO_PAGE, 1, 0
+        EXPECT  "agent a: display report read from a read-only page (id 0) -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, UNMAPPED, 1, 0
+        EXPECT  "agent a: display report from an unmapped page -> bad address", rax, ERR_BADADDR
+        UHC     HC_DISPLAY, DISP_POLL, event_buf, 31, 0
+        EXPECT  "agent a: display poll into 31 bytes -> too big", rax, ERR_TOOBIG
         UHC     HC_DISPLAY, DISP_POLL, event_buf, 32, 0
         EXPECT  "agent a: display poll with no host events -> would block", rax, ERR_WOULDBLOCK
         ; IPC: the fill channel takes 16 messages, the 17th would block.
         UHC     HC_IPC, IPC_OPEN, name_fill, 4, 0
         mov     [h_fill], rax
+        UHC     HC_IPC, IPC_SEND, [h_fill], KERN_PAGE, 4
+        EXPECT  "agent a: ipc send from a kernel page at cpl 3 -> bad address", rax, ERR_BADADDR
         EXPECT  "agent a: open fill", rax, 1
         mov     dword [count], 0
 .fill:  UHC     HC_IPC, IPC_SEND, [h_fill], msg_x, 1
