@@ -681,9 +681,9 @@ agent_a:
         ; IPC: the fill channel takes 16 messages, the 17th would block.
         UHC     HC_IPC, IPC_OPEN, name_fill, 4, 0
         mov     [h_fill], rax
+        EXPECT  "agent a: open fill", rax, 1
         UHC     HC_IPC, IPC_SEND, [h_fill], KERN_PAGE, 4
         EXPECT  "agent a: ipc send from a kernel page at cpl 3 -> bad address", rax, ERR_BADADDR
-        EXPECT  "agent a: open fill", rax, 1
         mov     dword [count], 0
 .fill:  UHC     HC_IPC, IPC_SEND, [h_fill], msg_x, 1
         test    rax, rax
