@@ -5,6 +5,7 @@
  */
 #include "vm/hypercall.h"
 #include "vm/vm.h"
+#include "vm/hc_internal.h"
 #include "mm/gva.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -13,23 +14,28 @@
 _Static_assert(sizeof(struct hc_version_info) == HC_VERSION_INFO_SIZE, "hc_version_info size");
 _Static_assert(sizeof(struct hc_mem_entry) == HC_MEM_ENTRY_SIZE, "hc_mem_entry size");
 
-/* The arguments as read once from the registers; out_* are written back only on request. */
-struct hc_call {
-	u64 nr, arg[4];		/* RAX; RBX, RCX, RDX, RSI */
-	u8 cpl;
-	s64 ret;		/* goes to RAX */
-	u64 out_rbx;
-	bool set_rbx;
-};
-
 struct hc_entry {
 	s64 (*handler)(struct vcpu *v, struct hc_call *c);
 	bool user;		/* CPL 3 may make it */
 	u64 feature;		/* its HC_FEATURES bit */
 };
 
+/* Copies a caller's input buffer out of guest memory with the caller's privilege. */
+s64 hc_copy_in(struct vcpu *v, const struct hc_call *c, u64 gva, void *dst, u64 len)
+{
+	struct gva_ctx ctx;
+	u32 access = c->cpl == 3 ? GVA_USER : 0;
+
+	vcpu_gva_ctx(v, &ctx);
+	if (vcpu_code_size(v) != 8)
+		gva &= 0xffffffff;
+	if (gva_read(&v->vm->mem, &ctx, gva, dst, len, access, NULL, NULL))
+		return HC_ERR_BAD_ADDRESS;
+	return 0;
+}
+
 /* Copies a caller's output buffer into guest memory with the caller's privilege. */
-static s64 hc_copy_out(struct vcpu *v, const struct hc_call *c, u64 gva, const void *src, u64 len)
+s64 hc_copy_out(struct vcpu *v, const struct hc_call *c, u64 gva, const void *src, u64 len)
 {
 	struct gva_ctx ctx;
 	u32 access = c->cpl == 3 ? GVA_USER : 0;
@@ -126,6 +132,9 @@ static const struct hc_entry hc_table[] = {
 	[HC_VERSION] = { hc_version, true, HC_FEAT_VERSION },
 	[HC_FEATURES] = { hc_features, true, HC_FEAT_FEATURES },
 	[HC_MEMORY_MAP] = { hc_memory_map, false, HC_FEAT_MEMORY_MAP },
+	[HC_IPC] = { hc_ipc, true, HC_FEAT_IPC },
+	[HC_CLIPBOARD] = { hc_clipboard, true, HC_FEAT_CLIPBOARD },
+	[HC_DISPLAY] = { hc_display, true, HC_FEAT_DISPLAY },
 };
 
 u64 hypercall_features(void)

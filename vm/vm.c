@@ -3,6 +3,8 @@
 #include "vm/vm.h"
 #include "vm/loader.h"
 #include "vm/sched.h"
+#include "vm/hc_internal.h"
+#include "boot/config.h"
 #include "devices/devices.h"
 #include "mm/gva.h"
 #include "host/host.h"
@@ -180,6 +182,10 @@ static struct vm *vm_create(const struct cfg_vm *cfg)
 	str_copy(vm->name, cfg->name, sizeof(vm->name));
 	vm->id = vm_list_count;
 	vm->exit_status = -1;
+	vm->clip_copy_out = cfg->clipboard == CFG_CLIP_COPY_OUT || cfg->clipboard == CFG_CLIP_BOTH;
+	vm->clip_paste_in = cfg->clipboard == CFG_CLIP_PASTE_IN || cfg->clipboard == CFG_CLIP_BOTH;
+	vm->clip_max = cfg->clipboard_max;
+	vm->seamless = cfg->seamless;
 	err = vm_build_memory(vm, cfg->memory);
 	if (!err)
 		err = devices_create(vm, cfg->testdev);
@@ -243,6 +249,7 @@ u32 vm_create_all(const struct config *cfg)
 		log_printf(LOG_INFO, vm->name, "started: %u vCPU%s, %llu MiB\n", vm->vcpu_count,
 			   vm->vcpu_count == 1 ? "" : "s", (unsigned long long)(cfg->vms[i].memory >> 20));
 	}
+	hc_ipc_init(cfg);
 	return started;
 }
 
@@ -285,6 +292,9 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	vm->exit_status = status;
 	for (u32 i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i]->state = VCPU_STOPPED;
+	hc_ipc_vm_stopped(vm);
+	hc_clipboard_vm_stopped(vm);
+	hc_display_vm_stopped(vm);
 	log_printf(LOG_INFO, vm->name, "stopped: %s\n", reason);
 	vm_print_counters(vm);
 }

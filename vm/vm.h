@@ -82,6 +82,12 @@ struct vm {
 
 	/* Guest-visible devices on this VM's port space (devices/). */
 	struct vm_devices *dev;
+
+	/* Agent-call policy from the configuration (vm/hc_clipboard.c, vm/hc_display.c). */
+	bool clip_copy_out;	/* may write the shared clipboard */
+	bool clip_paste_in;	/* may read it */
+	u64 clip_max;		/* bytes per format it may write or read */
+	bool seamless;		/* display = seamless */
 };
 
 /* Ends the VM: marks every vCPU stopped, logs why, prints its exit counters. */

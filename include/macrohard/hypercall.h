@@ -86,4 +86,75 @@ struct hc_mem_entry {
 #define HC_TIMER_MIN_NS 10000		/* 10 us */
 #define HC_TIMER_MAX_NS 3600000000000	/* one hour */
 
+/* HC_IPC sub-operations (RBX); channels come from the configuration (docs/hypercalls.md). */
+#define HC_IPC_OPEN 0			/* RCX = name, RDX = name length; RAX = handle, RBX = end */
+#define HC_IPC_SEND 1			/* RCX = handle, RDX = message, RSI = length */
+#define HC_IPC_RECV 2			/* RCX = handle, RDX = buffer, RSI = size; RAX = length */
+#define HC_IPC_PENDING 3		/* RCX = handle; RAX = messages waiting for the caller */
+#define HC_IPC_SET_NOTIFY 4		/* RCX = handle, RDX = vector (0: none) */
+#define HC_IPC_CLOSE 5			/* RCX = handle */
+#define HC_IPC_END_A 0			/* RBX after HC_IPC_OPEN: the caller is the first VM named */
+#define HC_IPC_END_B 1			/* ... the second */
+#define HC_IPC_NAME_MAX 31		/* bytes of a channel name */
+#define HC_IPC_MSG_MAX 4096		/* bytes of one message */
+#define HC_IPC_QUEUE_DEPTH 16		/* messages queued per direction */
+#define HC_IPC_VECTOR_MIN 32
+#define HC_IPC_VECTOR_MAX 255
+
+/* HC_CLIPBOARD sub-operations (RBX). */
+#define HC_CLIP_ANNOUNCE 0		/* RCX = format mask, RDX = serial (not 0) */
+#define HC_CLIP_WRITE 1			/* RCX = format, RDX = data, RSI = length */
+#define HC_CLIP_READ 2			/* RCX = format | offset << 32, RDX = buffer, RSI = size */
+#define HC_CLIP_QUERY 3			/* RAX = serial (0: empty), RBX = format mask */
+#define HC_CLIP_FMT_TEXT 0		/* UTF-8 text, no NUL */
+#define HC_CLIP_FMT_PNG 1		/* a PNG image */
+#define HC_CLIP_FMT_COUNT 2
+#define HC_CLIP_MAX (1ULL << 20)	/* bytes of one format's content, also capped per VM */
+
+/* HC_DISPLAY sub-operations (RBX). */
+#define HC_DISP_SET_MODE 0		/* RCX = HC_DISP_MODE_* */
+#define HC_DISP_REPORT 1		/* RCX = array of struct hc_window, RDX = count */
+#define HC_DISP_POLL 2			/* RCX = struct hc_display_event buffer, RDX = size */
+#define HC_DISP_MODE_OFF 0
+#define HC_DISP_MODE_SEAMLESS 1
+#define HC_DISP_MAX_WINDOWS 64
+#define HC_DISP_TITLE_MAX 128		/* bytes of a title including its NUL */
+#define HC_DISP_COORD_MIN (-32768)	/* x, y */
+#define HC_DISP_COORD_MAX 32767
+#define HC_DISP_SIZE_MAX 16384		/* w, h: 1 .. HC_DISP_SIZE_MAX */
+#define HC_WIN_VISIBLE 0x1		/* struct hc_window flags */
+#define HC_WIN_FOCUSED 0x2
+#define HC_WIN_MINIMIZED 0x4
+#define HC_WIN_FLAGS_ALL 0x7
+
+struct hc_window {
+	uint32_t id;			/* not 0, unique in one report */
+	uint32_t flags;			/* HC_WIN_* */
+	int32_t x;
+	int32_t y;
+	uint32_t w;
+	uint32_t h;
+	uint32_t z;			/* 0 = top; < count, unique in one report */
+	uint32_t reserved;		/* 0 */
+	char title[HC_DISP_TITLE_MAX];	/* UTF-8, NUL-terminated */
+};
+#define HC_WINDOW_SIZE 160
+
+#define HC_DISP_EV_FOCUS 1		/* struct hc_display_event type */
+#define HC_DISP_EV_RAISE 2
+#define HC_DISP_EV_CLOSE 3
+#define HC_DISP_EV_CONFIGURE 4		/* x, y, w, h: the geometry the host asks for */
+
+struct hc_display_event {
+	uint32_t type;			/* HC_DISP_EV_* */
+	uint32_t window;		/* id */
+	int32_t x;
+	int32_t y;
+	uint32_t w;
+	uint32_t h;
+	uint64_t reserved;		/* 0 */
+};
+#define HC_DISPLAY_EVENT_SIZE 32
+#define HC_DISP_EVENT_QUEUE 32		/* host events kept per VM */
+
 #endif

@@ -3,6 +3,8 @@
 ; from CPL 3 (entered with IRETQ, left with INT 0x80), with good and bad input:
 ; unmapped, kernel-only and read-only buffers, unknown numbers, the other
 ; vendor's instruction, and a hypercall at the top of the canonical range.
+; Then the agent calls (HC_IPC, HC_CLIPBOARD, HC_DISPLAY) from CPL 3 between the
+; VMs of tests/configs/hypercall.cfg (see agent_checks).
 ; One PASS:/FAIL: line per check, a SUMMARY line, then OUT 0xf4 (0 = all passed).
 
 %include "include/mhtest.inc"
@@ -20,6 +22,25 @@ ERR_UNKNOWN     equ -1000
 ERR_BADADDR     equ -1002
 ERR_NOTPERM     equ -1003
 ERR_TOOBIG      equ -1005
+ERR_INVALID     equ -1001
+ERR_WOULDBLOCK  equ -1004
+ERR_NOTFOUND    equ -1006
+ERR_UNKNOWN_OP  equ -1007
+ERR_CLOSED      equ -1008
+IPC_OPEN        equ 0
+IPC_SEND        equ 1
+IPC_RECV        equ 2
+IPC_PENDING     equ 3
+IPC_SET_NOTIFY  equ 4
+CLIP_ANNOUNCE   equ 0
+CLIP_WRITE      equ 1
+CLIP_READ       equ 2
+CLIP_QUERY      equ 3
+FMT_TEXT        equ 0
+FMT_PNG         equ 1
+DISP_SET_MODE   equ 0
+DISP_REPORT     equ 1
+DISP_POLL       equ 2
 ABI_VERSION     equ 0x10000
 FEAT_NEEDED     equ 0x30007             ; VERSION, FEATURES, MEMORY_MAP, CROSS_VENDOR, USER
 
@@ -149,6 +170,7 @@ long_entry:
 
         call    kernel_checks
         call    user_checks
+        call    agent_checks
 
         mov     esi, str_summary
         call    long_puts
@@ -568,6 +590,226 @@ user_checks:
         call    call_user
         EXPECT  "cpl3: other vendor's instruction works", rax, ABI_VERSION
         ret
+
+; ------------------------------------------------------------------ agent calls (two VMs)
+; hc (end a of channels a2b and fill, clipboard copy-out, display seamless), hc-peer
+; (end b, clipboard paste-in) and hc-none (no channel, clipboard none) run the same code;
+; the role comes from HC_IPC_OPEN of "a2b".  Every agent call is made from CPL 3.
+
+; UHC nr, rbx, rcx, rdx, rsi: the call at CPL 3; RAX and RBX come back.
+%macro UHC 5
+        mov     rbx, %2
+        mov     rcx, %3
+        mov     rdx, %4
+        mov     rsi, %5
+        mov     eax, %1
+        mov     r15, user_hc
+        call    call_user
+        mov     [r_rbx], rbx
+%endmacro
+
+agent_checks:
+        UHC     HC_IPC, IPC_OPEN, name_a2b, 3, 0
+        cmp     rax, ERR_NOTPERM
+        je      agent_none
+        mov     [h_a2b], rax
+        cmp     qword [r_rbx], 0
+        je      agent_a
+        jmp     agent_b
+
+agent_none:
+        EXPECT  "agent none: open a channel of other vms -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, CLIP_QUERY, 0, 0, 0
+        EXPECT  "agent none: clipboard query -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, CLIP_READ, 0, text_buf, 64
+        EXPECT  "agent none: clipboard read -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, CLIP_ANNOUNCE, 1, 7, 0
+        EXPECT  "agent none: clipboard announce -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_DISPLAY, DISP_SET_MODE, 1, 0, 0
+        EXPECT  "agent none: display set mode -> not permitted", rax, ERR_NOTPERM
+        ret
+
+agent_a:
+        EXPECT  "agent a: open a2b", [h_a2b], 0
+        UHC     HC_IPC, IPC_OPEN, name_nosuch, 6, 0
+        EXPECT  "agent a: open an undeclared channel -> not found", rax, ERR_NOTFOUND
+        UHC     HC_IPC, 7, [h_a2b], 0, 0
+        EXPECT  "agent a: unknown ipc sub-operation", rax, ERR_UNKNOWN_OP
+        ; Clipboard: announce text and PNG, write both; bad content is refused.
+        UHC     HC_CLIPBOARD, CLIP_ANNOUNCE, 3, 0x1234, 0
+        EXPECT  "agent a: clipboard announce", rax, 0
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_TEXT, clip_text, clip_text_len
+        EXPECT  "agent a: clipboard write utf-8", rax, 0
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_TEXT, bad_utf8, 4
+        EXPECT  "agent a: clipboard write invalid utf-8 -> invalid", rax, ERR_INVALID
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_PNG, png_bad, png_len
+        EXPECT  "agent a: clipboard png without signature -> invalid", rax, ERR_INVALID
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_PNG, png_good, png_len - 1
+        EXPECT  "agent a: clipboard png with a truncated chunk -> invalid", rax, ERR_INVALID
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_PNG, png_good, png_len
+        EXPECT  "agent a: clipboard png accepted", rax, 0
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_TEXT, KERN_PAGE, 4
+        EXPECT  "agent a: clipboard write from a kernel page at cpl 3 -> bad address", rax, ERR_BADADDR
+        UHC     HC_CLIPBOARD, CLIP_READ, FMT_TEXT, text_buf, 64
+        EXPECT  "agent a: copy-out vm reads -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, 9, 0, 0, 0
+        EXPECT  "agent a: unknown clipboard sub-operation", rax, ERR_UNKNOWN_OP
+        UHC     HC_CLIPBOARD, CLIP_QUERY, 0, 0, 0
+        EXPECT  "agent a: clipboard query serial", rax, 0x1234
+        EXPECT  "agent a: clipboard query formats", [r_rbx], 3
+        ; Display: a window list, then bad ones.
+        UHC     HC_DISPLAY, DISP_REPORT, windows, 2, 0
+        EXPECT  "agent a: display report before seamless mode -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_DISPLAY, DISP_SET_MODE, 1, 0, 0
+        EXPECT  "agent a: display seamless on", rax, 0
+        UHC     HC_DISPLAY, DISP_REPORT, windows, 2, 0
+        EXPECT  "agent a: display report two windows", rax, 2
+        UHC     HC_DISPLAY, DISP_REPORT, win_bad_title, 1, 0
+        EXPECT  "agent a: display title with invalid utf-8 -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, win_dup, 2, 0
+        EXPECT  "agent a: display duplicate ids -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, windows, 65, 0
+        EXPECT  "agent a: display 65 windows -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, RO_PAGE, 1, 0
+        EXPECT  "agent a: display report read from a read-only page (id 0) -> invalid", rax, ERR_INVALID
+        UHC     HC_DISPLAY, DISP_REPORT, UNMAPPED, 1, 0
+        EXPECT  "agent a: display report from an unmapped page -> bad address", rax, ERR_BADADDR
+        UHC     HC_DISPLAY, DISP_POLL, event_buf, 31, 0
+        EXPECT  "agent a: display poll into 31 bytes -> too big", rax, ERR_TOOBIG
+        UHC     HC_DISPLAY, DISP_POLL, event_buf, 32, 0
+        EXPECT  "agent a: display poll with no host events -> would block", rax, ERR_WOULDBLOCK
+        ; IPC: the fill channel takes 16 messages, the 17th would block.
+        UHC     HC_IPC, IPC_OPEN, name_fill, 4, 0
+        mov     [h_fill], rax
+        EXPECT  "agent a: open fill", rax, 1
+        UHC     HC_IPC, IPC_SEND, [h_fill], KERN_PAGE, 4
+        EXPECT  "agent a: ipc send from a kernel page at cpl 3 -> bad address", rax, ERR_BADADDR
+        mov     dword [count], 0
+.fill:  UHC     HC_IPC, IPC_SEND, [h_fill], msg_x, 1
+        test    rax, rax
+        jnz     .full
+        inc     dword [count]
+        cmp     dword [count], 20
+        jb      .fill
+.full:  EXPECT  "agent a: queue full -> would block", rax, ERR_WOULDBLOCK
+        EXPECT  "agent a: ... after 16 messages", [count], 16
+        UHC     HC_IPC, IPC_RECV, [h_a2b], text_buf, 64
+        EXPECT  "agent a: receive against the direction -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_IPC, IPC_SEND, [h_a2b], msg_ping, 4097
+        EXPECT  "agent a: send over 4096 bytes -> too big", rax, ERR_TOOBIG
+        UHC     HC_IPC, IPC_SEND, [h_a2b], msg_ping, 4
+        EXPECT  "agent a: send ping a -> b", rax, 0
+        ; Wait (bounded) for hc-peer to stop: sends then fail with "closed".
+        mov     r12d, 3000000
+.wait:  mov     eax, HC_IPC
+        mov     ebx, IPC_SEND
+        mov     rcx, [h_a2b]
+        mov     edx, msg_x
+        mov     esi, 1
+        call    hc_native
+        cmp     rax, ERR_CLOSED
+        je      .closed
+        dec     r12d
+        jnz     .wait
+.closed:
+        EXPECT  "agent a: send after the peer vm stopped -> closed", rax, ERR_CLOSED
+        UHC     HC_IPC, IPC_OPEN, name_a2b, 3, 0
+        EXPECT  "agent a: open after the peer vm stopped -> closed", rax, ERR_CLOSED
+        ret
+
+agent_b:
+        EXPECT  "agent b: open a2b as end b", [r_rbx], 1
+        ; Wait (bounded) for hc's message, first with a buffer too small for it.
+        mov     r12d, 3000000
+.wait:  mov     eax, HC_IPC
+        mov     ebx, IPC_RECV
+        mov     rcx, [h_a2b]
+        mov     edx, text_buf
+        mov     esi, 2
+        call    hc_native
+        cmp     rax, ERR_WOULDBLOCK
+        jne     .got
+        dec     r12d
+        jnz     .wait
+.got:   mov     [r_rbx], rbx
+        EXPECT  "agent b: receive into a small buffer -> too big", rax, ERR_TOOBIG
+        EXPECT  "agent b: ... with the size needed", [r_rbx], 4
+        UHC     HC_IPC, IPC_PENDING, [h_a2b], 0, 0
+        cmp     rax, 1
+        setae   al
+        movzx   eax, al
+        EXPECT  "agent b: messages pending", rax, 1
+        UHC     HC_IPC, IPC_RECV, [h_a2b], text_buf, 64
+        EXPECT  "agent b: message a -> b delivered", rax, 4
+        mov     eax, [text_buf]
+        EXPECT  "agent b: ... contents ping", rax, 'ping'
+        UHC     HC_IPC, IPC_SEND, [h_a2b], msg_ping, 4
+        EXPECT  "agent b: send against the direction -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_IPC, IPC_SET_NOTIFY, [h_a2b], 0x40, 0
+        EXPECT  "agent b: set notify vector", rax, 0
+        UHC     HC_IPC, IPC_SET_NOTIFY, [h_a2b], 5, 0
+        EXPECT  "agent b: notify vector below 32 -> invalid", rax, ERR_INVALID
+        ; Clipboard: hc announced and wrote before it sent the message.
+        UHC     HC_CLIPBOARD, CLIP_QUERY, 0, 0, 0
+        EXPECT  "agent b: clipboard serial from a", rax, 0x1234
+        UHC     HC_CLIPBOARD, CLIP_READ, FMT_TEXT, text_buf, 64
+        EXPECT  "agent b: clipboard read text", rax, clip_text_len
+        EXPECT  "agent b: ... total length", [r_rbx], clip_text_len
+        mov     esi, clip_text
+        mov     edi, text_buf
+        mov     ecx, clip_text_len
+        repe cmpsb
+        sete    al
+        movzx   eax, al
+        EXPECT  "agent b: ... same text as a wrote", rax, 1
+        UHC     HC_CLIPBOARD, CLIP_READ, FMT_TEXT | (3 << 32), text_buf, 4
+        EXPECT  "agent b: clipboard read a chunk at offset 3", rax, 4
+        mov     eax, [text_buf]
+        mov     ebx, [clip_text + 3]
+        EXPECT  "agent b: ... the right bytes", rax, rbx
+        UHC     HC_CLIPBOARD, CLIP_READ, FMT_PNG, text_buf, 64
+        EXPECT  "agent b: clipboard read png", rax, png_len
+        UHC     HC_CLIPBOARD, CLIP_WRITE, FMT_TEXT, clip_text, 4
+        EXPECT  "agent b: paste-in vm writes -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_CLIPBOARD, CLIP_ANNOUNCE, 1, 9, 0
+        EXPECT  "agent b: paste-in vm announces -> not permitted", rax, ERR_NOTPERM
+        UHC     HC_DISPLAY, DISP_SET_MODE, 1, 0, 0
+        EXPECT  "agent b: display = none -> not permitted", rax, ERR_NOTPERM
+        ret
+
+%macro WIN 8                            ; id, flags, x, y, w, h, z, title
+        dd      %1, %2, %3, %4, %5, %6, %7, 0
+%%t:    db      %8, 0
+        times   128 - ($ - %%t) db 0
+%endmacro
+
+        align   8
+h_a2b:          dq 0
+h_fill:         dq 0
+count:          dq 0
+name_a2b:       db "a2b"
+name_fill:      db "fill"
+name_nosuch:    db "nosuch"
+msg_ping:       db "ping"
+msg_x:          db "x"
+clip_text:      db "h", 0xc3, 0xa9, "llo clipboard ", 0xe2, 0x82, 0xac
+clip_text_len   equ $ - clip_text
+bad_utf8:       db "a", 0xc3, 0x28, "b"
+png_good:       db 0x89, "PNG", 13, 10, 26, 10
+                db 0, 0, 0, 13, "IHDR", 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89
+                db 0, 0, 0, 0, "IEND", 0xae, 0x42, 0x60, 0x82
+png_len         equ $ - png_good
+png_bad:        db "GIF89a", 0, 0
+                db 0, 0, 0, 13, "IHDR", 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89
+                db 0, 0, 0, 0, "IEND", 0xae, 0x42, 0x60, 0x82
+        align   8
+windows:        WIN 7, 3, 10, 20, 640, 480, 0, "Terminal"
+                WIN 9, 1, -5, 0, 300, 200, 1, {"Caf", 0xc3, 0xa9}
+win_bad_title:  WIN 3, 1, 0, 0, 100, 100, 0, {"x", 0xc3, 0x28}
+win_dup:        WIN 4, 1, 0, 0, 100, 100, 0, "one"
+                WIN 4, 1, 0, 0, 100, 100, 1, "two"
+event_buf:      times 32 db 0
+text_buf:       times 64 db 0
 
 ; ------------------------------------------------------------------ data
 

@@ -583,7 +583,7 @@ def conformance_jobs(vendor):
 def hypercall_checks():
     """What the serial console must show after tests/configs/hypercall.cfg."""
     checks = []
-    for vm in ("hc", "hc-peer"):
+    for vm in ("hc", "hc-peer", "hc-none"):
         p = re.escape(f"[{vm}] ")
         checks += [
             (f"{vm}: cpl 0 calls ran", rf"^{p}PASS: hypercall: cpl0: hc_version returns the abi version$"),
@@ -596,7 +596,23 @@ def hypercall_checks():
             (f"{vm}: stopped by isa-debug-exit 0",
              rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
         ]
-    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    ok = lambda vm, text: rf"^\[{vm}\] PASS: hypercall: {re.escape(text)}$"
+    checks += [
+        ("hc-none: clipboard denied", ok("hc-none", "agent none: clipboard read -> not permitted")),
+        ("ipc: a -> b delivered", ok("hc-peer", "agent b: message a -> b delivered")),
+        ("ipc: forbidden direction", ok("hc-peer", "agent b: send against the direction -> not permitted")),
+        ("ipc: full queue", ok("hc", "agent a: queue full -> would block")),
+        ("ipc: closed after the peer stopped", ok("hc", "agent a: send after the peer vm stopped -> closed")),
+        ("clipboard: b reads what a wrote", ok("hc-peer", "agent b: ... same text as a wrote")),
+        ("clipboard: invalid utf-8", ok("hc", "agent a: clipboard write invalid utf-8 -> invalid")),
+        ("clipboard: png", ok("hc", "agent a: clipboard png accepted")),
+        ("clipboard: png without signature", ok("hc", "agent a: clipboard png without signature -> invalid")),
+        ("clipboard: paste-in may not write", ok("hc-peer", "agent b: paste-in vm writes -> not permitted")),
+        ("display: invalid title", ok("hc", "agent a: display title with invalid utf-8 -> invalid")),
+        ("display: too many windows", ok("hc", "agent a: display 65 windows -> invalid")),
+        ("display: window table printed", r'^\[hc\] window 7 "Terminal" 640x480\+10\+20 z=0$'),
+        ("display: second window printed", r'^\[hc\] window 9 "Caf[^"]+" 300x200-5\+0 z=1$'),
+        ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
     absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
     return checks, absent
 

@@ -199,6 +199,17 @@ int main(void)
 	CHECK_INT("hc_version_info.build at 24", offsetof(struct hc_version_info, build), 24);
 	CHECK_INT("hc_mem_entry size", sizeof(struct hc_mem_entry), HC_MEM_ENTRY_SIZE);
 	CHECK_INT("hc_mem_entry.type at 16", offsetof(struct hc_mem_entry, type), 16);
+	CHECK_INT("hc_window size", sizeof(struct hc_window), HC_WINDOW_SIZE);
+	CHECK_INT("hc_window.x at 8", offsetof(struct hc_window, x), 8);
+	CHECK_INT("hc_window.w at 16", offsetof(struct hc_window, w), 16);
+	CHECK_INT("hc_window.z at 24", offsetof(struct hc_window, z), 24);
+	CHECK_INT("hc_window.title at 32", offsetof(struct hc_window, title), 32);
+	CHECK_INT("hc_window title bytes", sizeof(((struct hc_window *)0)->title), HC_DISP_TITLE_MAX);
+	CHECK_INT("hc_display_event size", sizeof(struct hc_display_event), HC_DISPLAY_EVENT_SIZE);
+	CHECK_INT("hc_display_event.w at 16", offsetof(struct hc_display_event, w), 16);
+	CHECK_INT("hc_display_event.reserved at 24", offsetof(struct hc_display_event, reserved), 24);
+	CHECK_INT("clipboard formats fit the mask", HC_CLIP_FMT_COUNT <= 32, 1);
+	CHECK_INT("an ipc queue is whole pages", HC_IPC_QUEUE_DEPTH * HC_IPC_MSG_MAX % 4096, 0);
 
 	/* Malformed values are rejected, not misread. */
 	{
