@@ -98,7 +98,7 @@ void vm_handle_exit(struct vcpu *v, struct vm_exit *exit)
 		vm_handle_exception(v, exit);
 		break;
 	case VM_EXIT_INTR_WINDOW:
-		/* No interrupt sources yet: just stop asking. */
+		/* Stop asking; the scheduler injects the pending vector before the next entry. */
 		vendor->set_interrupt_window(v, false);
 		break;
 	case VM_EXIT_XSETBV:

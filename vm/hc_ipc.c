@@ -2,6 +2,7 @@
  * each with a bounded queue per direction held in host pages. */
 #include "vm/hc_internal.h"
 #include "vm/vm.h"
+#include "vm/vtimer.h"
 #include "boot/config.h"
 #include "host/host.h"
 #include "lib/log.h"
@@ -23,7 +24,7 @@ struct ipc_channel {
 	struct vm *end[2];		/* NULL once that VM has stopped */
 	bool closed;			/* an end has stopped: sends fail for good */
 	bool open[2];
-	u8 notify[2];			/* vector raised at that end on arrival (stored only) */
+	u8 notify[2];			/* vector raised at that end's vCPU 0 on arrival, or 0 */
 	struct ipc_queue q[2];		/* q[e]: messages for end e */
 };
 
@@ -163,6 +164,10 @@ static s64 ipc_send(struct vcpu *v, struct hc_call *c, struct ipc_channel *ch, i
 		return HC_ERR_BAD_ADDRESS;
 	q->len[slot] = (u32)len;
 	q->count++;
+	/* Tell the receiving end, if it asked to be told (its vCPU 0; see SET_NOTIFY). */
+	if (ch->notify[!e] && ch->open[!e] && ch->end[!e] &&
+	    ch->end[!e]->state == VM_STATE_RUNNING)
+		vcpu_raise_interrupt(ch->end[!e]->vcpus[0], ch->notify[!e]);
 	return 0;
 }
 

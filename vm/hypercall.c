@@ -128,10 +128,16 @@ static s64 hc_memory_map(struct vcpu *v, struct hc_call *c)
 	return n;
 }
 
+static s64 hc_timer(struct vcpu *v, struct hc_call *c)
+{
+	return hc_timer_op(v, c->arg);
+}
+
 static const struct hc_entry hc_table[] = {
 	[HC_VERSION] = { hc_version, true, HC_FEAT_VERSION },
 	[HC_FEATURES] = { hc_features, true, HC_FEAT_FEATURES },
 	[HC_MEMORY_MAP] = { hc_memory_map, false, HC_FEAT_MEMORY_MAP },
+	[HC_TIMER] = { hc_timer, false, HC_FEAT_TIMER },
 	[HC_IPC] = { hc_ipc, true, HC_FEAT_IPC },
 	[HC_CLIPBOARD] = { hc_clipboard, true, HC_FEAT_CLIPBOARD },
 	[HC_DISPLAY] = { hc_display, true, HC_FEAT_DISPLAY },

@@ -109,16 +109,60 @@ void vm_handle_xsetbv(struct vcpu *v, struct vm_exit *exit)
 	xsetbv(0, val);
 }
 
+/* TSC ticks for ns nanoseconds, at most one slice (so the product fits 64 bits). */
+static u64 sched_ns_to_tsc(u64 ns)
+{
+	return MIN(ns, SLICE_US * 1000ULL) * host_tsc_hz() / 1000000000ULL;
+}
+
+/* Fires every due timer of the running VMs; returns the earliest remaining deadline (0 = none). */
+static u64 sched_poll_timers(void)
+{
+	u64 now = host_time_ns(), next = 0;
+
+	for (u32 i = 0; i < vm_list_count; i++) {
+		struct vm *vm = vm_list[i];
+
+		if (!vm || vm->state != VM_STATE_RUNNING)
+			continue;
+		for (u32 c = 0; c < vm->vcpu_count; c++) {
+			u64 d = vtimer_poll(vm->vcpus[c], now);
+
+			if (d && (!next || d < next))
+				next = d;
+		}
+	}
+	return next;
+}
+
 static void sched_run_slice(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vm_exit exit;
-	u64 slice = host_tsc_hz() / 1000000 * SLICE_US;
+	u64 slice = host_tsc_hz() / 1000000 * SLICE_US, slice_end;
+	u64 wakeups = vcpu_wakeups;
 
 	sched_fpu_switch(v);
-	v->deadline_tsc = rdtsc() + slice;
+	slice_end = rdtsc() + slice;
 	for (u32 n = 0; n < SLICE_MAX_EXITS; n++) {
-		int err = vendor->vcpu_run(v, &exit);
+		u64 now = host_time_ns(), next = sched_poll_timers();
+		int err;
+
+		/*
+		 * Each entry ends at the slice's end or the next timer of any vCPU,
+		 * whichever is first, so a timer is never late by more than the exit
+		 * latency (with the VMX preemption timer; AMD-V exits only on host
+		 * interrupts, so there a busy guest sees its timers at the next exit).
+		 */
+		v->deadline_tsc = slice_end;
+		if (next) {
+			u64 t = rdtsc() + (next > now ? sched_ns_to_tsc(next - now) : 0);
+
+			if ((s64)(t - slice_end) < 0)
+				v->deadline_tsc = t;
+		}
+		vcpu_deliver_interrupt(v);
+		err = vendor->vcpu_run(v, &exit);
 
 		/* The back-end has loaded whatever common code changed. */
 		v->rip_dirty = false;
@@ -128,20 +172,32 @@ static void sched_run_slice(struct vcpu *v)
 			vm_stop(vm, -1, "%s could not run vCPU %u (%d)", vendor->name, v->id, err);
 			return;
 		}
+		/* Timers that expired while the guest ran fire before the exit is handled. */
+		sched_poll_timers();
 		vm_handle_exit(v, &exit);
-		if (vm->state != VM_STATE_RUNNING || v->state != VCPU_RUNNABLE)
+		if (vm->state != VM_STATE_RUNNING)
 			return;
-		if (exit.kind == VM_EXIT_PREEMPT || (s64)(rdtsc() - v->deadline_tsc) >= 0)
+		/* An interrupt raised before HLT wakes the vCPU at once. */
+		vcpu_wake_if_pending(v);
+		if (v->state != VCPU_RUNNABLE)
+			return;
+		/* The slice is over, or a timer woke a halted vCPU: let the others run. */
+		if ((s64)(rdtsc() - slice_end) >= 0 || vcpu_wakeups != wakeups)
 			return;
 	}
 }
 
-/* A VM whose vCPUs all wait for an interrupt that nothing can raise is stuck for good. */
+/*
+ * A VM whose vCPUs all wait for an interrupt that nothing can raise is stuck for good;
+ * one with an armed timer is only waiting for it.
+ */
 static void sched_check_stuck(struct vm *vm)
 {
 	for (u32 i = 0; i < vm->vcpu_count; i++)
 		if (vm->vcpus[i]->state == VCPU_RUNNABLE)
 			return;
+	if (vtimer_vm_next(vm))
+		return;
 	vm_stop(vm, -1, "every vCPU is halted and nothing can wake it");
 }
 
@@ -149,7 +205,9 @@ void sched_run(void)
 {
 	for (;;) {
 		bool any = false, ran = false;
+		u64 next;
 
+		sched_poll_timers();
 		for (u32 i = 0; i < vm_list_count; i++) {
 			struct vm *vm = vm_list[i];
 
@@ -169,6 +227,10 @@ void sched_run(void)
 			for (u32 i = 0; i < vm_list_count; i++)
 				if (vm_list[i] && vm_list[i]->state == VM_STATE_RUNNING)
 					sched_check_stuck(vm_list[i]);
+			/* Every vCPU is halted: wait for the earliest timer instead of spinning the loop. */
+			next = sched_poll_timers();
+			while (next && (s64)(host_time_ns() - next) < 0)
+				cpu_relax();
 		}
 		if (fpu_owner && fpu_owner->vm->state == VM_STATE_STOPPED)
 			fpu_owner = NULL;

@@ -5,6 +5,7 @@
 #include "vm/exit.h"
 #include "vm/vcpu_state.h"
 #include "vm/vendor.h"
+#include "vm/vtimer.h"
 #include "mm/guest_mem.h"
 #include "mm/stage2.h"
 
@@ -52,6 +53,9 @@ struct vcpu {
 	 * host timer interrupt makes the exit and common code checks the time).
 	 */
 	u64 deadline_tsc;
+
+	/* Pending external interrupts and virtual timers (vm/vtimer.c). */
+	struct vcpu_irq irq;
 
 	/* MTRR contents (vm/msr.c): stored for the guest, not enforced — stage-2 maps RAM write-back. */
 	u64 mtrr_def_type;

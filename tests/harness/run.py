@@ -402,7 +402,8 @@ def svm_jobs():
             ("powered off", POWEROFF)])
 
     return [banner, badcfg, nocfg, exception, panic, usb,
-            entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm")
+            entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
+        timer_jobs("svm")
 
 
 def vmx_jobs():
@@ -444,7 +445,7 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -641,6 +642,59 @@ def hypercall_jobs(vendor):
             expect(b, checks, absent)
             bochs_check_poweroff(b)
         job.__name__ = f"hypercall_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
+def timer_checks():
+    """What the serial console must show after tests/configs/timer.cfg."""
+    checks = []
+    for vm in ("timer-a", "timer-b"):
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: periodic 1 kHz timer within 1 % over one second of guest TSC",
+             rf"^{p}PASS: timer: cpl0: periodic 1 khz timer over one second of guest tsc "
+             rf"\(sti; hlt\) within 1 % \(\d+\)$"),
+            (f"{vm}: one-shot fires once", rf"^{p}PASS: timer: cpl0: the one-shot timer fires exactly once$"),
+            (f"{vm}: HLT woken by a timer", rf"^{p}PASS: timer: cpl0: sti; hlt wakes on a 2 ms one-shot timer$"),
+            (f"{vm}: cancel stops interrupts", rf"^{p}PASS: timer: cpl0: no interrupt after cancel$"),
+            (f"{vm}: CPL 3 refused", rf"^{p}PASS: timer: cpl3: hc_timer -> not permitted \(kernel only\)$"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC"),
+              ("no VM declared stuck", r"nothing can wake it")]
+    return checks, absent
+
+
+def timer_jobs(vendor):
+    """The HC_TIMER test guest (two VMs): timer-svm on QEMU, timer-vmx-<model> on both Bochs
+    models."""
+    checks, absent = timer_checks()
+    guest = f"{BUILD}/guests/timer.bin"
+    if vendor == "svm":
+        def svm():
+            b = Boot("timer-svm")
+            # Guest time from the instruction count (as Bochs with clock: sync=none), so the
+            # 1 % check measures the hypervisor, not how much CPU a loaded host gives QEMU.
+            b.run(qemu_cmd(b, esp_image(b, cfg("timer.cfg"), [f"{guest}=/guests/timer.bin"])) +
+                  ["-icount", "shift=3,sleep=off"], 400)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "timer_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"timer-vmx-{label}")
+            iso = iso_image(b, cfg("timer.cfg"), [f"{guest}=guests/timer.bin"])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"timer_vmx_{label}"
         return job
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
