@@ -118,8 +118,11 @@ static u64 sched_ns_to_tsc(u64 ns)
 /* Fires every due timer of the running VMs; returns the earliest remaining deadline (0 = none). */
 static u64 sched_poll_timers(void)
 {
-	u64 now = host_time_ns(), next = 0;
+	u64 now, next = 0;
 
+	if (!vtimer_any_armed())
+		return 0;
+	now = host_time_ns();
 	for (u32 i = 0; i < vm_list_count; i++) {
 		struct vm *vm = vm_list[i];
 
@@ -145,7 +148,7 @@ static void sched_run_slice(struct vcpu *v)
 	sched_fpu_switch(v);
 	slice_end = rdtsc() + slice;
 	for (u32 n = 0; n < SLICE_MAX_EXITS; n++) {
-		u64 now = host_time_ns(), next = sched_poll_timers();
+		u64 next = sched_poll_timers();
 		int err;
 
 		/*
@@ -156,6 +159,7 @@ static void sched_run_slice(struct vcpu *v)
 		 */
 		v->deadline_tsc = slice_end;
 		if (next) {
+			u64 now = host_time_ns();
 			u64 t = rdtsc() + (next > now ? sched_ns_to_tsc(next - now) : 0);
 
 			if ((s64)(t - slice_end) < 0)

@@ -3,6 +3,7 @@
 #include "vm/vm.h"
 #include "vm/loader.h"
 #include "vm/sched.h"
+#include "vm/vtimer.h"
 #include "vm/hc_internal.h"
 #include "boot/config.h"
 #include "devices/devices.h"
@@ -159,6 +160,7 @@ static void vm_destroy(struct vm *vm)
 
 		if (!v)
 			continue;
+		vtimer_vcpu_release(v);
 		if (v->arch)
 			vendor->vcpu_destroy(v);
 		vm_asid_free(v->asid);

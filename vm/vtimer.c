@@ -57,10 +57,20 @@ void vcpu_deliver_interrupt(struct vcpu *v)
 	vendor->set_interrupt_window(v, true);
 }
 
+/* Armed timers across every vCPU: with none, the scheduler skips polling on the exit path. */
+static u32 vtimer_armed;
+
+bool vtimer_any_armed(void)
+{
+	return vtimer_armed != 0;
+}
+
 void vtimer_arm(struct vcpu *v, u32 idx, u64 ns, bool periodic, u8 vector)
 {
 	struct vtimer *t = &v->irq.timers[idx];
 
+	if (!t->deadline_ns)
+		vtimer_armed++;
 	t->vector = vector;
 	t->period_ns = periodic ? ns : 0;
 	t->deadline_ns = host_time_ns() + ns;
@@ -73,6 +83,8 @@ bool vtimer_cancel(struct vcpu *v, u32 idx)
 	struct vtimer *t = &v->irq.timers[idx];
 	bool armed = t->deadline_ns != 0;
 
+	if (armed)
+		vtimer_armed--;
 	t->deadline_ns = 0;
 	t->period_ns = 0;
 	return armed;
@@ -97,6 +109,7 @@ u64 vtimer_poll(struct vcpu *v, u64 now)
 							  t->period_ns;
 			} else {
 				t->deadline_ns = 0;
+				vtimer_armed--;
 				continue;
 			}
 		}
@@ -118,4 +131,10 @@ u64 vtimer_vm_next(const struct vm *vm)
 				next = d;
 		}
 	return next;
+}
+
+void vtimer_vcpu_release(struct vcpu *v)
+{
+	for (u32 i = 0; i < VTIMER_COUNT; i++)
+		vtimer_cancel(v, i);
 }

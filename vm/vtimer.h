@@ -41,6 +41,10 @@ bool vtimer_cancel(struct vcpu *vcpu, u32 idx);
 u64 vtimer_poll(struct vcpu *vcpu, u64 now);
 /* The earliest deadline of any timer of the VM, 0 when none is armed. */
 u64 vtimer_vm_next(const struct vm *vm);
+/* Whether any vCPU has an armed timer (the scheduler polls only then). */
+bool vtimer_any_armed(void);
+/* Cancels every timer of a vCPU that is going away. */
+void vtimer_vcpu_release(struct vcpu *vcpu);
 
 /* HC_TIMER (vm/hc_timer.c): arg = RBX, RCX, RDX, RSI as the caller passed them. */
 s64 hc_timer_op(struct vcpu *vcpu, const u64 arg[4]);
