@@ -230,8 +230,21 @@ def bare_qemu_cmd(boot, disk):
 
 # ---------------------------------------------------------------- checks
 
+_GUEST_CHECK = re.compile(r"^\[([\w-]+)\] (PASS|FAIL|SKIP): (.*)$", re.M)
+
+
+def count_guest_checks(boot):
+    """Every PASS/FAIL/SKIP line a test guest printed counts in the totals, once per boot."""
+    if getattr(boot, "guest_counted", False):
+        return
+    boot.guest_counted = True
+    for vm, kind, what in _GUEST_CHECK.findall(boot.serial):
+        report(kind.lower(), f"{boot.name}: [{vm}] {what}")
+
+
 def expect(boot, checks, absent=()):
     """checks: (label, regex) that must match the serial text; absent: must not."""
+    count_guest_checks(boot)
     ok = True
     for label, regex in checks:
         ok &= check(f"{boot.name}: {label}", re.search(regex, boot.serial, re.M) is not None,
@@ -786,13 +799,13 @@ def bench():
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
     print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
-    print(f"{'':40}" + "".join(f"{n:>16}" for n in names))
+    print(f"{'':40}" + "".join(f"{n:>24}" for n in names))
     for label, b in sorted(runs.items()):
         vals = []
         for n in names:
             m = re.search(rf"^\[bench\] BENCH {re.escape(n)}: (\d+) ticks", b.serial, re.M)
             vals.append(m.group(1) if m else "-")
-        print(f"{label:40}" + "".join(f"{v:>16}" for v in vals))
+        print(f"{label:40}" + "".join(f"{v:>24}" for v in vals))
         if "-" in vals:
             print(b.failure_context())
     return 0
