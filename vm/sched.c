@@ -15,6 +15,7 @@
 #define SLICE_MAX_EXITS 100000
 
 static struct vcpu *fpu_owner;
+static struct vcpu *running;	/* the vCPU of the slice in progress */
 static bool has_tsc_aux;
 static bool use_xsave;
 static u64 host_xcr0_all;	/* every state component the CPU supports */
@@ -138,6 +139,11 @@ static u64 sched_poll_timers(void)
 	return next;
 }
 
+struct vcpu *vcpu_current(void)
+{
+	return running;
+}
+
 static void sched_run_slice(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -223,7 +229,9 @@ void sched_run(void)
 
 				if (v->state != VCPU_RUNNABLE)
 					continue;
+				running = v;
 				sched_run_slice(v);
+				running = NULL;
 				ran = true;
 			}
 		}

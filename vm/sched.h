@@ -17,6 +17,12 @@ void sched_run(void);
 bool sched_xsave_usable(void);
 
 struct vcpu;
+/*
+ * The vCPU whose exit this CPU is handling (NULL outside one): device models whose registers
+ * are per vCPU, such as the local APIC page, use it.
+ */
+struct vcpu *vcpu_current(void);
+
 /* Gives a new vCPU the FPU state of a CPU after INIT. */
 void sched_vcpu_init_fpu(struct vcpu *vcpu);
 
