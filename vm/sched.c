@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "vm/msr.h"
+#include "devices/timer.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
@@ -121,9 +122,11 @@ static u64 sched_poll_timers(void)
 {
 	u64 now, next = 0;
 
-	if (!vtimer_any_armed())
+	if (!vtimer_any_armed() && !dev_timer_any_armed())
 		return 0;
 	now = host_time_ns();
+	if (dev_timer_any_armed())
+		next = dev_timer_poll(now);
 	for (u32 i = 0; i < vm_list_count; i++) {
 		struct vm *vm = vm_list[i];
 
@@ -206,7 +209,7 @@ static void sched_check_stuck(struct vm *vm)
 	for (u32 i = 0; i < vm->vcpu_count; i++)
 		if (vm->vcpus[i]->state == VCPU_RUNNABLE)
 			return;
-	if (vtimer_vm_next(vm))
+	if (vtimer_vm_next(vm) || dev_timer_any_armed())
 		return;
 	vm_stop(vm, -1, "every vCPU is halted and nothing can wake it");
 }

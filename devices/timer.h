@@ -1,0 +1,29 @@
+/*
+ * Device timers (devices/timer.c): callbacks at absolute host times (host_time_ns), for
+ * device models such as the PIT, the RTC and the local APIC timer.  The scheduler polls them
+ * with the vCPU timers and bounds every guest entry by the earliest deadline.
+ */
+#ifndef DEVICES_TIMER_H
+#define DEVICES_TIMER_H
+
+#include "lib/types.h"
+
+struct dev_timer {
+	u64 deadline_ns;	/* when it fires; meaningful while armed */
+	bool armed;
+	/* Called once at or after the deadline, already disarmed; it may re-arm the timer. */
+	void (*fire)(struct dev_timer *t, u64 now);
+	void *opaque;
+	struct dev_timer *next;	/* in the armed list */
+};
+
+void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), void *opaque);
+/* Arms (or moves) the timer to fire at deadline_ns (0 is taken as 1). */
+void dev_timer_arm(struct dev_timer *t, u64 deadline_ns);
+/* Disarms it; harmless when not armed.  A device must cancel its timers before it is freed. */
+void dev_timer_cancel(struct dev_timer *t);
+/* Fires every timer due at now; returns the earliest remaining deadline, 0 when none is armed. */
+u64 dev_timer_poll(u64 now);
+bool dev_timer_any_armed(void);
+
+#endif

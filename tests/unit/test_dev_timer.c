@@ -1,0 +1,49 @@
+/* Device timers (devices/timer.c): ordering, re-arming from a callback, cancelling. */
+// unit-deps: devices/timer.c
+#include "tests/unit/unit.h"
+#include "devices/timer.h"
+
+static int fired[4];
+static struct dev_timer t[4];
+
+static void on_fire(struct dev_timer *tm, u64 now)
+{
+	int i = (int)(tm - t);
+
+	fired[i]++;
+	/* Timer 2 is periodic (100 ns) and re-arms itself from its deadline. */
+	if (i == 2 && fired[2] < 3)
+		dev_timer_arm(tm, tm->deadline_ns + 100);
+	/* Timer 3 cancels timer 1 when it fires. */
+	if (i == 3)
+		dev_timer_cancel(&t[1]);
+	(void)now;
+}
+
+int main(void)
+{
+	for (int i = 0; i < 4; i++)
+		dev_timer_init(&t[i], on_fire, NULL);
+	unit_check(!dev_timer_any_armed() && dev_timer_poll(5) == 0, "nothing armed", "");
+	dev_timer_arm(&t[0], 100);
+	dev_timer_arm(&t[1], 300);
+	dev_timer_arm(&t[2], 150);
+	unit_check(dev_timer_poll(50) == 100 && !fired[0], "earliest deadline reported", "");
+	unit_check(dev_timer_poll(100) == 150 && fired[0] == 1 && !t[0].armed,
+		   "due timer fires once and is disarmed", "fired %d", fired[0]);
+	dev_timer_arm(&t[1], 200);
+	unit_check(dev_timer_poll(120) == 150, "moving a timer keeps one entry", "");
+	unit_check(dev_timer_poll(1000) == 0 && fired[1] == 1 && fired[2] == 3,
+		   "late poll fires each due timer, callbacks re-arm until done",
+		   "t1 %d t2 %d", fired[1], fired[2]);
+	dev_timer_arm(&t[1], 2000);
+	dev_timer_arm(&t[3], 1500);
+	unit_check(dev_timer_poll(1600) == 0 && fired[3] == 1 && fired[1] == 1 && !t[1].armed,
+		   "a callback may cancel another timer", "t1 %d", fired[1]);
+	dev_timer_arm(&t[0], 0);
+	unit_check(t[0].deadline_ns == 1, "deadline 0 is taken as 1", "");
+	dev_timer_cancel(&t[0]);
+	dev_timer_cancel(&t[0]);
+	unit_check(!dev_timer_any_armed(), "cancel twice is harmless", "");
+	return unit_summary();
+}
