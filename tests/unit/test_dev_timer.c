@@ -24,15 +24,15 @@ int main(void)
 {
 	for (int i = 0; i < 4; i++)
 		dev_timer_init(&t[i], on_fire, NULL);
-	unit_check(!dev_timer_any_armed() && dev_timer_poll(5) == 0, "nothing armed", "");
+	unit_check(!dev_timer_any_armed() && dev_timer_poll(5) == 0, "nothing armed", "%s", "");
 	dev_timer_arm(&t[0], 100);
 	dev_timer_arm(&t[1], 300);
 	dev_timer_arm(&t[2], 150);
-	unit_check(dev_timer_poll(50) == 100 && !fired[0], "earliest deadline reported", "");
+	unit_check(dev_timer_poll(50) == 100 && !fired[0], "earliest deadline reported", "%s", "");
 	unit_check(dev_timer_poll(100) == 150 && fired[0] == 1 && !t[0].armed,
 		   "due timer fires once and is disarmed", "fired %d", fired[0]);
 	dev_timer_arm(&t[1], 200);
-	unit_check(dev_timer_poll(120) == 150, "moving a timer keeps one entry", "");
+	unit_check(dev_timer_poll(120) == 150, "moving a timer keeps one entry", "%s", "");
 	unit_check(dev_timer_poll(1000) == 0 && fired[1] == 1 && fired[2] == 3,
 		   "late poll fires each due timer, callbacks re-arm until done",
 		   "t1 %d t2 %d", fired[1], fired[2]);
@@ -41,9 +41,9 @@ int main(void)
 	unit_check(dev_timer_poll(1600) == 0 && fired[3] == 1 && fired[1] == 1 && !t[1].armed,
 		   "a callback may cancel another timer", "t1 %d", fired[1]);
 	dev_timer_arm(&t[0], 0);
-	unit_check(t[0].deadline_ns == 1, "deadline 0 is taken as 1", "");
+	unit_check(t[0].deadline_ns == 1, "deadline 0 is taken as 1", "%s", "");
 	dev_timer_cancel(&t[0]);
 	dev_timer_cancel(&t[0]);
-	unit_check(!dev_timer_any_armed(), "cancel twice is harmless", "");
+	unit_check(!dev_timer_any_armed(), "cancel twice is harmless", "%s", "");
 	return unit_summary();
 }
