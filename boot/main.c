@@ -141,9 +141,10 @@ static void run_vms(void)
 		log_err("no usable VT-x or AMD-V (%s): no VM can start\n", err_name(err));
 		return;
 	}
+	/* The APs start here and enable virtualization; vCPUs are pinned among those that could. */
 	sched_init();
-	if (vm_create_all(&config))
-		sched_run();
+	vm_create_all(&config);
+	sched_run();
 	vendor->cpu_disable();
 }
 

@@ -2,6 +2,7 @@
 #include "devices/timer.h"
 
 static struct dev_timer *armed_list;
+static struct spinlock list_lock;
 
 void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), void *opaque)
 {
@@ -9,7 +10,13 @@ void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), 
 	t->armed = false;
 	t->fire = fire;
 	t->opaque = opaque;
+	t->lock = NULL;
 	t->next = NULL;
+}
+
+void dev_timer_set_lock(struct dev_timer *t, struct rspinlock *lock)
+{
+	t->lock = lock;
 }
 
 static void dev_timer_unlink(struct dev_timer *t)
@@ -26,18 +33,22 @@ static void dev_timer_unlink(struct dev_timer *t)
 
 void dev_timer_arm(struct dev_timer *t, u64 deadline_ns)
 {
+	spin_lock(&list_lock);
 	if (!t->armed) {
 		t->next = armed_list;
 		armed_list = t;
 		t->armed = true;
 	}
 	t->deadline_ns = deadline_ns ? deadline_ns : 1;
+	spin_unlock(&list_lock);
 }
 
 void dev_timer_cancel(struct dev_timer *t)
 {
+	spin_lock(&list_lock);
 	if (t->armed)
 		dev_timer_unlink(t);
+	spin_unlock(&list_lock);
 }
 
 bool dev_timer_any_armed(void)
@@ -52,18 +63,31 @@ u64 dev_timer_poll(u64 now)
 
 	/* A callback may arm or cancel any timer, so start over after each one fires. */
 	while (again) {
+		struct dev_timer *due = NULL;
+
 		again = false;
+		spin_lock(&list_lock);
 		for (struct dev_timer *t = armed_list; t; t = t->next) {
 			if (t->deadline_ns <= now) {
 				dev_timer_unlink(t);
-				t->fire(t, now);
-				again = true;
+				due = t;
 				break;
 			}
 		}
+		spin_unlock(&list_lock);
+		if (due) {
+			if (due->lock)
+				rspin_lock(due->lock);
+			due->fire(due, now);
+			if (due->lock)
+				rspin_unlock(due->lock);
+			again = true;
+		}
 	}
+	spin_lock(&list_lock);
 	for (struct dev_timer *t = armed_list; t; t = t->next)
 		if (!next || t->deadline_ns < next)
 			next = t->deadline_ns;
+	spin_unlock(&list_lock);
 	return next;
 }

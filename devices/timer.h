@@ -7,6 +7,7 @@
 #define DEVICES_TIMER_H
 
 #include "lib/types.h"
+#include "lib/spinlock.h"
 
 struct dev_timer {
 	u64 deadline_ns;	/* when it fires; meaningful while armed */
@@ -14,10 +15,19 @@ struct dev_timer {
 	/* Called once at or after the deadline, already disarmed; it may re-arm the timer. */
 	void (*fire)(struct dev_timer *t, u64 now);
 	void *opaque;
+	/* Taken around fire() when set: the device's VM lock (struct vm.lock), see below. */
+	struct rspinlock *lock;
 	struct dev_timer *next;	/* in the armed list */
 };
 
 void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), void *opaque);
+/*
+ * Every host CPU polls the one list (under its own lock), so fire() may run on any CPU
+ * while another CPU handles an exit of the device's VM: a device model gives its timers
+ * its VM's lock, which is held around fire() (and never while the list lock is).  Call
+ * dev_timer_poll() without holding a VM lock.
+ */
+void dev_timer_set_lock(struct dev_timer *t, struct rspinlock *lock);
 /* Arms (or moves) the timer to fire at deadline_ns (0 is taken as 1). */
 void dev_timer_arm(struct dev_timer *t, u64 deadline_ns);
 /* Disarms it; harmless when not armed.  A device must cancel its timers before it is freed. */

@@ -57,8 +57,54 @@ void host_file_free(void *data, u64 size);
 /* Firmware, memory and CPU inventory, filled once at start-up. */
 const struct host_info *host_get_info(void);
 
-/* The identity of the calling CPU, for log and panic messages. */
+/*
+ * CPUs (host/smp.c, common, and each host layer's smp.c).  CPUs are numbered 0 .. count-1;
+ * 0 is the boot CPU (BSP), which keeps the firmware.  host_cpu_index() reads the number
+ * from the per-CPU block the GS base points at: cheap, and right on every CPU once that
+ * CPU's host layer has called host_percpu_init().
+ */
+#define HOST_MAX_CPUS 64
+/* The calling CPU's number. */
 u32 host_cpu_index(void);
+/* How many CPUs the host can start code on (enabled in the MP services list or the MADT). */
+u32 host_cpu_count(void);
+/* The local APIC ID of CPU cpu. */
+u32 host_cpu_apic_id(u32 cpu);
+/*
+ * Starts fn(arg) on application processor cpu (1 .. count-1) and returns without waiting.
+ * fn runs on a stack, GDT/TSS and IDT of the hypervisor's, with interrupts disabled, and
+ * must never call the firmware.  When fn returns, the CPU goes back to the firmware
+ * (firmware-hosted) or halts (standalone).  Returns 0 or a negative error.
+ */
+int host_cpu_start(u32 cpu, void (*fn)(void *), void *arg);
+/* Whether fn has been started on cpu and has not returned (or parked) yet. */
+bool host_cpu_running(u32 cpu);
+/* Waits (bounded, serving posted work) until every started AP has finished. */
+void host_cpus_wait_finished(u64 timeout_us);
+/*
+ * A fixed-vector IPI to cpu (not to the caller): a guest running there exits (external
+ * interrupt / INTR intercept) and the CPU's scheduler looks at what was posted to it.
+ */
+void host_cpu_kick(u32 cpu);
+/* Whether the calling CPU's local APIC timer belongs to the hypervisor (APs; the BSP standalone). */
+bool host_cpu_owns_timer(void);
+/*
+ * Stops the calling AP for good after a fault: runs the hook the scheduler registered
+ * (stop the VMs of its vCPUs, drop locks this CPU holds), then returns the AP to the
+ * firmware (firmware-hosted) or halts it (standalone).
+ */
+void host_cpu_park(void) __attribute__((noreturn));
+void host_cpu_set_lost_hook(void (*hook)(void));
+/* Asks every AP to stop running vCPUs (set by a panic on the BSP); APs poll it. */
+void host_cpus_abort(void);
+bool host_cpus_aborting(void);
+/*
+ * Runs fn(arg) on the boot CPU and waits for it: how an AP gets firmware services
+ * (page allocation, in firmware-hosted mode).  On the BSP it simply calls fn.
+ */
+void host_bsp_call(void (*fn)(void *), void *arg);
+/* The BSP serves a posted call, if any (its scheduler loop and lock waits call this). */
+void host_bsp_service(void);
 
 /* Final acts: never return.  host_exit returns control to the firmware where it can. */
 void host_poweroff(void) __attribute__((noreturn));

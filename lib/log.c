@@ -3,8 +3,15 @@
 #include "lib/log.h"
 #include "lib/format.h"
 #include "host/host.h"
+#include "lib/spinlock.h"
 
 static enum log_level log_level = LOG_INFO;
+/*
+ * One line at a time from any CPU.  Recursive, so a fault while this CPU prints can still
+ * report; bounded, so a CPU that died holding it delays the others but cannot silence them.
+ */
+static struct rspinlock log_lock;
+#define LOG_LOCK_SPINS 200000000ULL
 
 void log_set_level(enum log_level level)
 {
@@ -25,6 +32,7 @@ static void log_emit(const char *prefix, const char *vm, const char *fmt, va_lis
 {
 	char line[512];
 	size_t n = 0;
+	bool held;
 
 	if (vm)
 		n = fmt_snprintf(line, sizeof(line), "[%s] ", vm);
@@ -38,7 +46,15 @@ static void log_emit(const char *prefix, const char *vm, const char *fmt, va_lis
 		line[n++] = '\n';
 		line[n] = 0;
 	}
+	held = rspin_lock_bounded(&log_lock, LOG_LOCK_SPINS);
 	host_console_write(line, n);
+	if (held)
+		rspin_unlock(&log_lock);
+}
+
+void log_cpu_lost(void)
+{
+	rspin_drop_if_held(&log_lock);
 }
 
 void log_printf(enum log_level level, const char *vm, const char *fmt, ...)

@@ -16,6 +16,9 @@ void log_printf(enum log_level level, const char *vm, const char *fmt, ...)
 /* Writes text as-is, bypassing levels (banner, dumps). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Releases the console if the calling CPU holds it (a CPU that stops for good). */
+void log_cpu_lost(void);
+
 #define log_err(...) log_printf(LOG_ERROR, NULL, __VA_ARGS__)
 #define log_warn(...) log_printf(LOG_WARN, NULL, __VA_ARGS__)
 #define log_info(...) log_printf(LOG_INFO, NULL, __VA_ARGS__)

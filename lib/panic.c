@@ -6,7 +6,8 @@
 #include "arch/x86/cpu.h"
 #include "host/host.h"
 
-static volatile int panic_depth;
+/* Per CPU: a fault while that CPU panics must not recurse. */
+static volatile int panic_depth[HOST_MAX_CPUS];
 
 static void panic_dump(const struct exception_frame *f)
 {
@@ -36,11 +37,16 @@ static void panic_dump(const struct exception_frame *f)
 static void __attribute__((noreturn)) panic_finish(const char *reason,
 						    const struct exception_frame *f)
 {
+	u32 cpu = host_cpu_index();
+
 	/* A fault while panicking must not recurse: stop this CPU quietly. */
-	if (__atomic_fetch_add(&panic_depth, 1, __ATOMIC_SEQ_CST) > 1)
+	if (__atomic_fetch_add(&panic_depth[cpu % HOST_MAX_CPUS], 1, __ATOMIC_SEQ_CST) > 1)
 		host_halt();
-	log_raw("\nPANIC on CPU %u (APIC ID %u): %s\n", host_cpu_index(), cpu_apic_id(), reason);
+	log_raw("\nPANIC on CPU %u (APIC ID %u): %s\n", cpu, cpu_apic_id(), reason);
 	panic_dump(f);
+	/* An AP stops alone (its VMs are stopped); the BSP ends the hypervisor. */
+	if (cpu)
+		host_cpu_park();
 	host_exit(-1);
 }
 

@@ -40,6 +40,8 @@ static struct {
 
 /* Per CPU: VM_HSAVE_PA (15.30.4) and, in the next page, the host's VMSAVE area. */
 static u64 svm_cpu_pages[SVM_MAX_CPUS];
+/* The same, allocated on the BSP by svm_cpu_prepare() for a CPU not yet enabled. */
+static u64 svm_cpu_prepared[SVM_MAX_CPUS];
 
 _Static_assert(sizeof(struct svm_vcpu) <= PAGE_SIZE, "struct svm_vcpu fits its page");
 
@@ -128,7 +130,10 @@ static int svm_cpu_enable(void)
 		return -ENOSPC;
 	if (svm_cpu_pages[cpu])
 		return 0;
-	pages = host_pages_alloc(2);
+	pages = svm_cpu_prepared[cpu];
+	svm_cpu_prepared[cpu] = 0;
+	if (!pages)
+		pages = host_pages_alloc(2);
 	if (!pages)
 		return -ENOMEM;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | X86_EFER_SVME);
@@ -137,6 +142,15 @@ static int svm_cpu_enable(void)
 	log_debug("AMD-V: enabled on CPU %u, host save area %llx\n", cpu,
 		  (unsigned long long)pages);
 	return 0;
+}
+
+static int svm_cpu_prepare(u32 cpu)
+{
+	if (cpu >= SVM_MAX_CPUS)
+		return -ENOSPC;
+	if (!svm_cpu_pages[cpu] && !svm_cpu_prepared[cpu])
+		svm_cpu_prepared[cpu] = host_pages_alloc(2);
+	return svm_cpu_pages[cpu] || svm_cpu_prepared[cpu] ? 0 : -ENOMEM;
 }
 
 static void svm_cpu_disable(void)
@@ -509,6 +523,7 @@ struct vendor_ops svm_ops = {
 	.name = "AMD-V",
 	.stage2_format = STAGE2_NPT,
 	.stage2_flags = STAGE2_ALLOW_2M,	/* plus STAGE2_ALLOW_1G: svm_host_init() */
+	.cpu_prepare = svm_cpu_prepare,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.vcpu_create = svm_vcpu_create,

@@ -4,6 +4,7 @@
 #define VM_HC_INTERNAL_H
 
 #include "lib/types.h"
+#include "lib/spinlock.h"
 
 struct vcpu;
 struct vm;
@@ -31,6 +32,8 @@ s64 hc_display(struct vcpu *v, struct hc_call *c);
 /* Binds the configured channels to the started VMs (after vm_create_all started them). */
 void hc_ipc_init(const struct config *cfg);
 /* A VM stops: closes its channels, drops its clipboard ownership and window table. */
+/* Held around every call and around the *_vm_stopped hooks (inside the VM's own lock). */
+extern struct rspinlock hc_lock;
 void hc_ipc_vm_stopped(struct vm *vm);
 void hc_clipboard_vm_stopped(struct vm *vm);
 void hc_display_vm_stopped(struct vm *vm);

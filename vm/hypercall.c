@@ -158,6 +158,12 @@ static bool hc_canonical(u64 a)
 	return (u64)((s64)(a << 16) >> 16) == a;
 }
 
+/*
+ * The state the agent calls share between VMs (IPC channels, clipboard, window table):
+ * taken inside the calling VM's lock (vm/sched.c), never the other way round.
+ */
+struct rspinlock hc_lock;
+
 /* Performs the call of an instruction of len bytes at RIP. */
 static void hc_dispatch(struct vcpu *v, u8 len)
 {
@@ -184,8 +190,12 @@ static void hc_dispatch(struct vcpu *v, u8 len)
 		c.ret = HC_ERR_UNKNOWN_CALL;
 	else if (c.cpl == 3 && !e->user)
 		c.ret = HC_ERR_NOT_PERMITTED;
-	else
+	else {
+		/* IPC channels, the clipboard and the window table are shared by every VM. */
+		rspin_lock(&hc_lock);
 		c.ret = e->handler(v, &c);
+		rspin_unlock(&hc_lock);
+	}
 
 	v->gpr[GPR_RAX] = (u64)c.ret;
 	if (c.set_rbx)

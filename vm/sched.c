@@ -1,53 +1,91 @@
 /*
- * The scheduler: every runnable vCPU of every running VM gets a time slice in
- * turn on this CPU.  A halted vCPU yields; one VM stopping never stops another.
+ * The scheduler.  Every vCPU is pinned to one host CPU when its VM is created; each CPU
+ * runs its own loop over its vCPUs, round-robin with time slices.  The BSP keeps the
+ * firmware (its interrupts are taken between guest entries), serves the calls APs post
+ * to it (host_bsp_call) and frees stopped VMs once every CPU has let go of their vCPUs.
+ * A halted vCPU yields; one VM stopping never stops another.
  */
 #include "vm/sched.h"
 #include "vm/vm.h"
 #include "host/host.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "vm/msr.h"
+#include "vm/hc_internal.h"
+#include "lib/errno.h"
 #include "devices/timer.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
 #define SLICE_MAX_EXITS 100000
+/* How long the BSP waits for an AP to enable virtualization, and for the APs at the end. */
+#define AP_READY_WAIT_US 5000000ULL
+#define AP_FINISH_WAIT_US 5000000ULL
+/* An idle CPU looks around at least this often. */
+#define IDLE_POLL_NS 1000000ULL
 
-static struct vcpu *fpu_owner;
-static struct vcpu *running;	/* the vCPU of the slice in progress */
+enum sched_cpu_state { CPU_ABSENT, CPU_STARTING, CPU_READY, CPU_IDLE_FAILED };
+
+/* One host CPU's share.  Only that CPU touches its list, FPU owner and counters after sched_run. */
+struct sched_cpu {
+	u32 index;
+	u32 state;		/* enum sched_cpu_state, written by the AP while it starts */
+	struct vcpu *head;	/* pinned vCPUs, through vcpu->sched_next */
+	u32 vcpus;
+	struct vcpu *fpu_owner;
+	struct vcpu *running;	/* the vCPU of the slice in progress */
+	u64 slices, exits;
+	bool timer;		/* its local APIC timer is ours and calibrated */
+	u64 initial_xcr0;	/* XCR0 to give back to the firmware (APs) */
+};
+
+static struct sched_cpu cpus[HOST_MAX_CPUS];
+static u32 cpu_count;		/* CPUs that may run vCPUs: index 0 .. cpu_count-1 */
+static u32 assign_next;
+static u32 go;			/* set by sched_run: the APs start their loops */
 static bool has_tsc_aux;
 static bool use_xsave;
 static u64 host_xcr0_all;	/* every state component the CPU supports */
+
+static struct sched_cpu *sched_this_cpu(void)
+{
+	return &cpus[host_cpu_index() % HOST_MAX_CPUS];
+}
 
 static void xsetbv(u32 index, u64 value)
 {
 	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
 }
 
-/*
- * The hypervisor itself never touches x87/SSE/AVX state (it is built with
- * -mgeneral-regs-only); vCPUs sharing this CPU swap theirs.  With XSAVE the
- * host enables CR4.OSXSAVE so guests can have any XCR0 the CPU supports.
- */
-void sched_init(void)
+static u64 xgetbv0(void)
 {
-	struct cpuid_regs r = cpuid(1, 0);
+	u32 lo, hi;
 
-	has_tsc_aux = msr_has_tsc_aux();
-	if (!(r.ecx & BIT(26)) || cpuid(0, 0).eax < 0xd || cpuid(0xd, 0).ecx > 4096)
-		return;
-	asm volatile("mov %%cr4, %%rax; or %0, %%rax; mov %%rax, %%cr4"
-		     : : "i"(1 << 18) : "rax", "memory");
-	r = cpuid(0xd, 0);
-	host_xcr0_all = ((u64)r.edx << 32) | r.eax;
-	use_xsave = true;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((u64)hi << 32) | lo;
 }
 
-static void sched_fpu_switch(struct vcpu *next)
+/* Per CPU: with XSAVE, CR4.OSXSAVE on so guests can have any XCR0 the CPU supports. */
+static void sched_cpu_setup(struct sched_cpu *me)
 {
-	if (fpu_owner == next)
+	me->index = host_cpu_index();
+	if (use_xsave) {
+		asm volatile("mov %%cr4, %%rax; or %0, %%rax; mov %%rax, %%cr4"
+			     : : "i"(1 << 18) : "rax", "memory");
+		me->initial_xcr0 = xgetbv0();
+	}
+	me->timer = host_cpu_owns_timer() && lapic_timer_calibrate();
+}
+
+/*
+ * The hypervisor itself never touches x87/SSE/AVX state (it is built with
+ * -mgeneral-regs-only); vCPUs sharing a CPU swap theirs.
+ */
+static void sched_fpu_switch(struct sched_cpu *me, struct vcpu *next)
+{
+	if (me->fpu_owner == next)
 		return;
 	/* Per-vCPU register state the hardware keeps outside the VMCS/VMCB. */
 	if (has_tsc_aux)
@@ -61,18 +99,18 @@ static void sched_fpu_switch(struct vcpu *next)
 		 * XCR0 = 1, so a vCPU that lowered its XCR0 would make the restore fault.
 		 */
 		xsetbv(0, host_xcr0_all);
-		if (fpu_owner)
-			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])fpu_owner->fpu)
+		if (me->fpu_owner)
+			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])me->fpu_owner->fpu)
 				     : "a"(~0U), "d"(~0U));
 		asm volatile("xrstor64 %0" : : "m"(*(const u8(*)[4096])next->fpu),
 			     "a"(~0U), "d"(~0U));
 		xsetbv(0, next->xcr0);
 	} else {
-		if (fpu_owner)
-			asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
+		if (me->fpu_owner)
+			asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])me->fpu_owner->fpu));
 		asm volatile("fxrstor64 %0" : : "m"(*(const u8(*)[512])next->fpu));
 	}
-	fpu_owner = next;
+	me->fpu_owner = next;
 }
 
 /* Whether guests get XSAVE-managed state (else CPUID hides XSAVE and AVX). */
@@ -117,8 +155,11 @@ static u64 sched_ns_to_tsc(u64 ns)
 	return MIN(ns, SLICE_US * 1000ULL) * host_tsc_hz() / 1000000000ULL;
 }
 
-/* Fires every due timer of the running VMs; returns the earliest remaining deadline (0 = none). */
-static u64 sched_poll_timers(void)
+/*
+ * Fires every due device timer and every due timer of this CPU's vCPUs; returns the
+ * earliest remaining deadline (0 = none).  Called without any VM lock held.
+ */
+static u64 sched_poll_timers(struct sched_cpu *me)
 {
 	u64 now, next = 0;
 
@@ -127,44 +168,48 @@ static u64 sched_poll_timers(void)
 	now = host_time_ns();
 	if (dev_timer_any_armed())
 		next = dev_timer_poll(now);
-	for (u32 i = 0; i < vm_list_count; i++) {
-		struct vm *vm = vm_list[i];
+	for (struct vcpu *v = me->head; v; v = v->sched_next) {
+		u64 d;
 
-		if (!vm || vm->state != VM_STATE_RUNNING)
+		if (v->vm->state != VM_STATE_RUNNING)
 			continue;
-		for (u32 c = 0; c < vm->vcpu_count; c++) {
-			u64 d = vtimer_poll(vm->vcpus[c], now);
-
-			if (d && (!next || d < next))
-				next = d;
-		}
+		d = vtimer_poll(v, now);
+		if (d && (!next || d < next))
+			next = d;
 	}
 	return next;
 }
 
 struct vcpu *vcpu_current(void)
 {
-	return running;
+	return sched_this_cpu()->running;
 }
 
-static void sched_run_slice(struct vcpu *v)
+void sched_kick(struct vcpu *v)
+{
+	if (v->cpu != host_cpu_index())
+		host_cpu_kick(v->cpu);
+}
+
+static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vm_exit exit;
 	u64 slice = host_tsc_hz() / 1000000 * SLICE_US, slice_end;
-	u64 wakeups = vcpu_wakeups;
+	u64 wakeups = __atomic_load_n(&vcpu_wakeups, __ATOMIC_RELAXED);
 
-	sched_fpu_switch(v);
+	sched_fpu_switch(me, v);
 	slice_end = rdtsc() + slice;
 	for (u32 n = 0; n < SLICE_MAX_EXITS; n++) {
-		u64 next = sched_poll_timers();
+		u64 next = sched_poll_timers(me);
 		int err;
 
 		/*
 		 * Each entry ends at the slice's end or the next timer of any vCPU,
 		 * whichever is first, so a timer is never late by more than the exit
-		 * latency (with the VMX preemption timer; AMD-V exits only on host
-		 * interrupts, so there a busy guest sees its timers at the next exit).
+		 * latency: the VMX preemption timer, or on AMD-V the host interrupt that
+		 * makes the exit — the firmware's tick on the BSP, the local APIC timer
+		 * armed here on CPUs whose timer is ours.
 		 */
 		v->deadline_tsc = slice_end;
 		if (next) {
@@ -174,8 +219,11 @@ static void sched_run_slice(struct vcpu *v)
 			if ((s64)(t - slice_end) < 0)
 				v->deadline_tsc = t;
 		}
+		if (me->timer)
+			lapic_timer_arm(v->deadline_tsc);
 		vcpu_deliver_interrupt(v);
 		err = vendor->vcpu_run(v, &exit);
+		me->exits++;
 
 		/* The back-end has loaded whatever common code changed. */
 		v->rip_dirty = false;
@@ -186,73 +234,284 @@ static void sched_run_slice(struct vcpu *v)
 			return;
 		}
 		/* Timers that expired while the guest ran fire before the exit is handled. */
-		sched_poll_timers();
-		vm_handle_exit(v, &exit);
-		if (vm->state != VM_STATE_RUNNING)
+		sched_poll_timers(me);
+		rspin_lock(&vm->lock);
+		if (vm->state == VM_STATE_RUNNING)
+			vm_handle_exit(v, &exit);
+		rspin_unlock(&vm->lock);
+		if (me->index == 0)
+			host_bsp_service();
+		if (vm->state != VM_STATE_RUNNING || host_cpus_aborting())
 			return;
 		/* An interrupt raised before HLT wakes the vCPU at once. */
 		vcpu_wake_if_pending(v);
 		if (v->state != VCPU_RUNNABLE)
 			return;
 		/* The slice is over, or a timer woke a halted vCPU: let the others run. */
-		if ((s64)(rdtsc() - slice_end) >= 0 || vcpu_wakeups != wakeups)
+		if ((s64)(rdtsc() - slice_end) >= 0 ||
+		    __atomic_load_n(&vcpu_wakeups, __ATOMIC_RELAXED) != wakeups)
 			return;
 	}
 }
 
 /*
  * A VM whose vCPUs all wait for an interrupt that nothing can raise is stuck for good;
- * one with an armed timer is only waiting for it.
+ * one with an armed timer is only waiting for it.  Its vCPUs may be on several CPUs.
  */
 static void sched_check_stuck(struct vm *vm)
 {
+	rspin_lock(&vm->lock);
 	for (u32 i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i]->state == VCPU_RUNNABLE)
-			return;
-	if (vtimer_vm_next(vm) || dev_timer_any_armed())
-		return;
+		if (__atomic_load_n(&vm->vcpus[i]->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE)
+			goto out;
+	if (vm->state != VM_STATE_RUNNING || vtimer_vm_next(vm) || dev_timer_any_armed())
+		goto out;
 	vm_stop(vm, -1, "every vCPU is halted and nothing can wake it");
+out:
+	rspin_unlock(&vm->lock);
+}
+
+/*
+ * This CPU lets go of a vCPU of a stopped VM: the back-end unbinds it (VMCLEAR), it
+ * leaves the list, and the BSP may free it once every vCPU of the VM is released.
+ */
+static void sched_release(struct sched_cpu *me, struct vcpu *v)
+{
+	struct vcpu **p;
+
+	if (vendor->vcpu_put)
+		vendor->vcpu_put(v);
+	if (me->fpu_owner == v)
+		me->fpu_owner = NULL;
+	for (p = &me->head; *p; p = &(*p)->sched_next) {
+		if (*p == v) {
+			*p = v->sched_next;
+			break;
+		}
+	}
+	v->sched_next = NULL;
+	me->vcpus--;
+	__atomic_store_n(&v->released, true, __ATOMIC_RELEASE);
+}
+
+static bool sched_has_work(struct sched_cpu *me)
+{
+	if (host_cpus_aborting())
+		return true;
+	for (struct vcpu *v = me->head; v; v = v->sched_next)
+		if (v->vm->state != VM_STATE_RUNNING || v->state == VCPU_RUNNABLE)
+			return true;
+	return false;
+}
+
+/* One CPU's loop: until it has no vCPU left (the BSP: until every VM is freed). */
+static void sched_loop(struct sched_cpu *me)
+{
+	bool bsp = me->index == 0;
+
+	for (;;) {
+		struct vcpu *v, *next_v;
+		bool ran = false;
+		u64 next;
+
+		if (bsp) {
+			host_bsp_service();
+		} else if (host_cpus_aborting()) {
+			while (me->head)
+				sched_release(me, me->head);
+			break;
+		}
+		sched_poll_timers(me);
+		for (v = me->head; v; v = next_v) {
+			struct vm *vm = v->vm;
+
+			next_v = v->sched_next;
+			if (vm->state == VM_STATE_STOPPED) {
+				sched_release(me, v);
+				continue;
+			}
+			if (vm->state != VM_STATE_RUNNING || v->state != VCPU_RUNNABLE)
+				continue;
+			if (!v->slices++)
+				log_info("sched: CPU %u runs [%s] vCPU %u\n", me->index, vm->name,
+					 v->id);
+			me->slices++;
+			me->running = v;
+			sched_run_slice(me, v);
+			me->running = NULL;
+			ran = true;
+		}
+		if (!ran) {
+			u64 start = host_time_ns();
+
+			for (v = me->head; v; v = v->sched_next)
+				if (v->vm->state == VM_STATE_RUNNING)
+					sched_check_stuck(v->vm);
+			/* Nothing to run: wait for a timer, a wake-up, a stop or posted work. */
+			next = sched_poll_timers(me);
+			while (!sched_has_work(me) && (!next || (s64)(host_time_ns() - next) < 0) &&
+			       host_time_ns() - start < IDLE_POLL_NS) {
+				if (bsp)
+					host_bsp_service();
+				cpu_relax();
+			}
+		}
+		if (bsp)
+			vm_reap_stopped();
+		if (!me->head && (!bsp || vm_all_reaped()))
+			break;
+	}
+}
+
+/* A CPU that stops for good (a fault on an AP): its VMs stop, its vCPUs are let go. */
+static void sched_cpu_lost(void)
+{
+	struct sched_cpu *me = sched_this_cpu();
+
+	for (u32 i = 0; i < vm_list_count; i++)
+		if (vm_list[i])
+			rspin_drop_if_held(&vm_list[i]->lock);
+	rspin_drop_if_held(&hc_lock);
+	log_cpu_lost();
+	while (me->head) {
+		struct vcpu *v = me->head;
+
+		vm_stop(v->vm, -1, "host CPU %u stopped after a fault", me->index);
+		/* No VMCLEAR: its VMCS stays on this CPU and is leaked (vmx_vcpu_destroy says so). */
+		me->head = v->sched_next;
+		v->sched_next = NULL;
+		__atomic_store_n(&v->released, true, __ATOMIC_RELEASE);
+	}
+	me->fpu_owner = NULL;
+}
+
+/* What each AP runs (host_cpu_start): enable, report, wait for sched_run, then its loop. */
+static void sched_ap_main(void *arg)
+{
+	struct sched_cpu *me = arg;
+	int err = vendor->cpu_enable();
+
+	if (err) {
+		log_err("%s: cannot enable virtualization on CPU %u (%s); it stays idle\n",
+			vendor->name, host_cpu_index(), err_name(err));
+		__atomic_store_n(&me->state, CPU_IDLE_FAILED, __ATOMIC_RELEASE);
+		return;
+	}
+	sched_cpu_setup(me);
+	log_info("%s: enabled on CPU %u (APIC ID %u)%s\n", vendor->name, me->index,
+		 host_cpu_apic_id(me->index), me->timer ? "; local APIC timer for time slices" : "");
+	__atomic_store_n(&me->state, CPU_READY, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE) && !host_cpus_aborting())
+		cpu_relax();
+	/* Interrupts on: the kick IPI and the timer end a guest's turn and are taken at once. */
+	cpu_sti();
+	sched_loop(me);
+	cpu_cli();
+	if (me->timer)
+		lapic_timer_stop();
+	if (use_xsave)
+		xsetbv(0, me->initial_xcr0);
+	vendor->cpu_disable();
+}
+
+void sched_init(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	u32 n = host_cpu_count(), ready = 1;
+	u64 end;
+
+	has_tsc_aux = msr_has_tsc_aux();
+	if ((r.ecx & BIT(26)) && cpuid(0, 0).eax >= 0xd && cpuid(0xd, 0).ecx <= 4096) {
+		r = cpuid(0xd, 0);
+		host_xcr0_all = ((u64)r.edx << 32) | r.eax;
+		use_xsave = true;
+	}
+	sched_cpu_setup(&cpus[0]);
+	cpus[0].state = CPU_READY;
+	cpu_count = MIN(n, (u32)HOST_MAX_CPUS);
+	host_cpu_set_lost_hook(sched_cpu_lost);
+	for (u32 c = 1; c < cpu_count; c++) {
+		int err = vendor->cpu_prepare ? vendor->cpu_prepare(c) : 0;
+
+		cpus[c].index = c;
+		if (!err) {
+			cpus[c].state = CPU_STARTING;
+			err = host_cpu_start(c, sched_ap_main, &cpus[c]);
+		}
+		if (err) {
+			cpus[c].state = CPU_ABSENT;
+			log_err("sched: CPU %u cannot be started (%s); it stays idle\n", c,
+				err_name(err));
+		}
+	}
+	end = host_time_ns() + AP_READY_WAIT_US * 1000;
+	for (u32 c = 1; c < cpu_count; c++) {
+		while (__atomic_load_n(&cpus[c].state, __ATOMIC_ACQUIRE) == CPU_STARTING &&
+		       (s64)(host_time_ns() - end) < 0) {
+			host_bsp_service();
+			cpu_relax();
+		}
+		if (__atomic_load_n(&cpus[c].state, __ATOMIC_ACQUIRE) == CPU_READY)
+			ready++;
+		else if (cpus[c].state == CPU_STARTING)
+			log_err("sched: CPU %u did not report; it stays idle\n", c);
+	}
+	log_info("sched: %u of %u CPU%s run vCPUs\n", ready, n, n == 1 ? "" : "s");
+}
+
+/*
+ * Pinning: vCPUs are dealt round-robin over the CPUs that enabled virtualization, in the
+ * order of their creation, starting with the first AP and ending with the BSP, so the BSP
+ * (which also serves the firmware and the APs) gets the fewest, and the vCPUs of one VM
+ * land on different CPUs.  A vCPU never moves.
+ */
+void sched_assign(struct vcpu *v)
+{
+	u32 c = 0;
+
+	for (u32 tries = 0; tries < cpu_count; tries++) {
+		u32 cand = cpu_count > 1 ? 1 + (assign_next++ % cpu_count) : 0;
+
+		if (cand == cpu_count)
+			cand = 0;
+		if (cpus[cand].state == CPU_READY) {
+			c = cand;
+			break;
+		}
+	}
+	v->cpu = c;
+	v->released = false;
+	v->sched_next = NULL;
+	/* Appended, so each CPU runs its vCPUs in creation order. */
+	{
+		struct vcpu **p = &cpus[c].head;
+
+		while (*p)
+			p = &(*p)->sched_next;
+		*p = v;
+	}
+	cpus[c].vcpus++;
+	log_printf(LOG_INFO, v->vm->name, "vCPU %u pinned to CPU %u\n", v->id, c);
 }
 
 void sched_run(void)
 {
-	for (;;) {
-		bool any = false, ran = false;
-		u64 next;
+	bool any = !vm_all_reaped();
 
-		sched_poll_timers();
-		for (u32 i = 0; i < vm_list_count; i++) {
-			struct vm *vm = vm_list[i];
-
-			if (!vm || vm->state != VM_STATE_RUNNING)
-				continue;
-			any = true;
-			for (u32 c = 0; c < vm->vcpu_count && vm->state == VM_STATE_RUNNING; c++) {
-				struct vcpu *v = vm->vcpus[c];
-
-				if (v->state != VCPU_RUNNABLE)
-					continue;
-				running = v;
-				sched_run_slice(v);
-				running = NULL;
-				ran = true;
-			}
-		}
-		if (!ran) {
-			for (u32 i = 0; i < vm_list_count; i++)
-				if (vm_list[i] && vm_list[i]->state == VM_STATE_RUNNING)
-					sched_check_stuck(vm_list[i]);
-			/* Every vCPU is halted: wait for the earliest timer instead of spinning the loop. */
-			next = sched_poll_timers();
-			while (next && (s64)(host_time_ns() - next) < 0)
-				cpu_relax();
-		}
-		if (fpu_owner && fpu_owner->vm->state == VM_STATE_STOPPED)
-			fpu_owner = NULL;
-		vm_reap_stopped();
-		if (!any)
-			break;
-	}
+	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	sched_loop(&cpus[0]);
+	host_cpus_wait_finished(AP_FINISH_WAIT_US);
+	for (u32 c = 1; c < cpu_count; c++)
+		if (host_cpu_running(c))
+			log_err("sched: CPU %u did not finish\n", c);
+	if (cpus[0].fpu_owner)
+		cpus[0].fpu_owner = NULL;
+	if (!any)
+		return;
+	for (u32 c = 0; c < cpu_count; c++)
+		if (cpus[c].state == CPU_READY)
+			log_info("sched: CPU %u ran %llu slices, %llu exits\n", c,
+				 (unsigned long long)cpus[c].slices, (unsigned long long)cpus[c].exits);
 	log_info("all VMs have stopped\n");
 }
 

@@ -31,13 +31,24 @@ struct vendor_ops {
 	enum stage2_format stage2_format;
 	u32 stage2_flags;		/* STAGE2_ALLOW_* the hardware supports */
 
-	/* Per physical CPU: turn virtualization on (VMXON / EFER.SVME) and off. */
+	/*
+	 * Per physical CPU: cpu_prepare allocates, on the BSP, what CPU cpu will need
+	 * (VMXON region, host save area), so an AP never allocates; cpu_enable then turns
+	 * virtualization on, on the calling CPU (VMXON / EFER.SVME), after the same
+	 * capability checks as on the BSP; cpu_disable turns it off.
+	 */
+	int (*cpu_prepare)(u32 cpu);
 	int (*cpu_enable)(void);
 	void (*cpu_disable)(void);
 
 	/* Allocates and initialises the VMCS/VMCB from vcpu->sregs, vcpu->rip, vcpu->rflags. */
 	int (*vcpu_create)(struct vcpu *vcpu);
 	void (*vcpu_destroy)(struct vcpu *vcpu);
+	/*
+	 * On the CPU that ran the vCPU: release it from this CPU (VMCLEAR), so another CPU
+	 * may run it or the BSP may destroy it.  NULL when nothing is bound to a CPU.
+	 */
+	void (*vcpu_put)(struct vcpu *vcpu);
 
 	/*
 	 * Enters the guest (writing back vcpu->gpr, and rip/rflags/sregs when
@@ -47,7 +58,8 @@ struct vendor_ops {
 	 * When rip_dirty is set, common code completed an instruction: the
 	 * back-end also clears the guest's interrupt shadow (STI / MOV SS
 	 * blocking).  Several vCPUs share one CPU: the back-end makes this
-	 * vCPU's VMCS current (VMPTRLD) when another one was.
+	 * vCPU's VMCS current (VMPTRLD) when another one was.  Called only on the
+	 * CPU the vCPU is pinned to (vm/sched.c), as are the calls below.
 	 */
 	int (*vcpu_run)(struct vcpu *vcpu, struct vm_exit *exit);
 

@@ -250,6 +250,8 @@ u32 vm_create_all(const struct config *cfg)
 		started++;
 		log_printf(LOG_INFO, vm->name, "started: %u vCPU%s, %llu MiB\n", vm->vcpu_count,
 			   vm->vcpu_count == 1 ? "" : "s", (unsigned long long)(cfg->vms[i].memory >> 20));
+		for (u32 c = 0; c < vm->vcpu_count; c++)
+			sched_assign(vm->vcpus[c]);
 	}
 	hc_ipc_init(cfg);
 	return started;
@@ -284,21 +286,30 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	char reason[160];
 	va_list ap;
 
-	if (vm->state == VM_STATE_STOPPED)
+	rspin_lock(&vm->lock);
+	if (vm->state == VM_STATE_STOPPED) {
+		rspin_unlock(&vm->lock);
 		return;
+	}
 	va_start(ap, fmt);
 	fmt_vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	uart_flush(vm);
-	vm->state = VM_STATE_STOPPED;
+	__atomic_store_n(&vm->state, VM_STATE_STOPPED, __ATOMIC_SEQ_CST);
 	vm->exit_status = status;
 	for (u32 i = 0; i < vm->vcpu_count; i++)
-		vm->vcpus[i]->state = VCPU_STOPPED;
+		__atomic_store_n(&vm->vcpus[i]->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
+	rspin_lock(&hc_lock);
 	hc_ipc_vm_stopped(vm);
 	hc_clipboard_vm_stopped(vm);
 	hc_display_vm_stopped(vm);
+	rspin_unlock(&hc_lock);
 	log_printf(LOG_INFO, vm->name, "stopped: %s\n", reason);
 	vm_print_counters(vm);
+	rspin_unlock(&vm->lock);
+	/* vCPUs in a guest on other CPUs exit now and see the stop (vm/sched.c releases them). */
+	for (u32 i = 0; i < vm->vcpu_count; i++)
+		sched_kick(vm->vcpus[i]);
 }
 
 static void vm_dump_insn(struct vcpu *v)
@@ -353,8 +364,11 @@ void vm_stop_with_dump(struct vcpu *v, const struct vm_exit *exit, const char *w
 {
 	struct vm *vm = v->vm;
 
-	if (vm->state == VM_STATE_STOPPED)
+	rspin_lock(&vm->lock);
+	if (vm->state == VM_STATE_STOPPED) {
+		rspin_unlock(&vm->lock);
 		return;
+	}
 	uart_flush(vm);
 	log_printf(LOG_ERROR, vm->name, "stopping: %s\n", why);
 	if (exit)
@@ -366,6 +380,16 @@ void vm_stop_with_dump(struct vcpu *v, const struct vm_exit *exit, const char *w
 	if (log_enabled(LOG_DEBUG) && vendor->dump)
 		vendor->dump(v);
 	vm_stop(vm, -1, "%s", why);
+	rspin_unlock(&vm->lock);
+}
+
+/* Whether every CPU that ran one of the VM's vCPUs has let go of it (vm/sched.c). */
+static bool vm_released(const struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vcpu_count; i++)
+		if (!__atomic_load_n(&vm->vcpus[i]->released, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
 }
 
 void vm_reap_stopped(void)
@@ -373,9 +397,18 @@ void vm_reap_stopped(void)
 	for (u32 i = 0; i < vm_list_count; i++) {
 		struct vm *vm = vm_list[i];
 
-		if (vm && vm->state == VM_STATE_STOPPED) {
-			vm_destroy(vm);
+		if (vm && __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_STATE_STOPPED &&
+		    vm_released(vm)) {
 			vm_list[i] = NULL;
+			vm_destroy(vm);
 		}
 	}
+}
+
+bool vm_all_reaped(void)
+{
+	for (u32 i = 0; i < vm_list_count; i++)
+		if (vm_list[i])
+			return false;
+	return true;
 }

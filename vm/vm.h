@@ -8,6 +8,7 @@
 #include "vm/vtimer.h"
 #include "mm/guest_mem.h"
 #include "mm/stage2.h"
+#include "lib/spinlock.h"
 
 #define VM_MAX 16
 #define VCPU_MAX 64
@@ -29,7 +30,13 @@ struct vm;
 struct vcpu {
 	struct vm *vm;
 	u32 id;
-	enum vcpu_state state;
+	enum vcpu_state state;	/* other CPUs may wake it (vm/vtimer.c): changed atomically */
+
+	/* The host CPU it is pinned to, and that CPU's list of vCPUs (vm/sched.c). */
+	u32 cpu;
+	struct vcpu *sched_next;
+	bool released;		/* its CPU let go of it: the BSP may free it */
+	u64 slices;
 
 	/* Guest registers as of the last exit; the back-end loads them at entry. */
 	u64 gpr[GPR_COUNT];
@@ -72,6 +79,12 @@ struct vm {
 	u32 id;
 	char name[VM_NAME_MAX];
 	enum vm_state state;
+	/*
+	 * Held by the CPU handling an exit of one of its vCPUs (not while the guest runs)
+	 * and by vm_stop: device models, the exit counters and the stop are serialised
+	 * between CPUs running vCPUs of this VM.  Recursive: a handler may stop its VM.
+	 */
+	struct rspinlock lock;
 	int exit_status;	/* isa-debug-exit status, or -1 */
 	const char *stop_reason;
 
@@ -133,8 +146,13 @@ void vm_handle_exit(struct vcpu *vcpu, struct vm_exit *exit);
 struct config;
 /* Creates and starts every accepted VM of the configuration; returns how many started. */
 u32 vm_create_all(const struct config *cfg);
-/* Frees the resources of VMs that have stopped. */
+/*
+ * On the BSP: frees the VMs that have stopped and whose vCPUs every CPU has released
+ * (so no CPU runs or touches any of them any more).
+ */
 void vm_reap_stopped(void);
+/* Whether every VM has been freed. */
+bool vm_all_reaped(void);
 void vm_print_counters(const struct vm *vm);
 extern struct vm *vm_list[VM_MAX];
 extern u32 vm_list_count;

@@ -5,16 +5,23 @@
  */
 #include "vm/vtimer.h"
 #include "vm/vm.h"
+#include "vm/sched.h"
 #include "host/host.h"
 
 u64 vcpu_wakeups;
 
+/*
+ * Any CPU may raise a vector on any vCPU (timers on its own CPU, IPC notifications from
+ * another VM's): the pending bits and the halted-to-runnable step are atomic, and the
+ * vCPU's CPU is kicked so a running guest exits and takes it.
+ */
 void vcpu_raise_interrupt(struct vcpu *v, u8 vector)
 {
 	if (vector < 32)
 		return;
-	v->irq.pending[vector / 64] |= 1ULL << (vector % 64);
+	__atomic_fetch_or(&v->irq.pending[vector / 64], 1ULL << (vector % 64), __ATOMIC_SEQ_CST);
 	vcpu_wake_if_pending(v);
+	sched_kick(v);
 }
 
 bool vcpu_interrupt_pending(const struct vcpu *v)
@@ -24,11 +31,18 @@ bool vcpu_interrupt_pending(const struct vcpu *v)
 
 void vcpu_wake_if_pending(struct vcpu *v)
 {
-	/* HLT completed at its exit (RIP is past it): waking only lets the vCPU run again. */
-	if (v->state == VCPU_HALTED && (v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v)) {
-		v->state = VCPU_RUNNABLE;
-		vcpu_wakeups++;
-	}
+	enum vcpu_state halted = VCPU_HALTED;
+
+	/*
+	 * HLT completed at its exit (RIP is past it): waking only lets the vCPU run again.
+	 * The fence pairs the HLT handler's store of HALTED with a raiser's store of the
+	 * pending bit: one of the two sides sees the other's.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (v->state == VCPU_HALTED && (v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v) &&
+	    __atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		__atomic_fetch_add(&vcpu_wakeups, 1, __ATOMIC_RELAXED);
 }
 
 static int vcpu_highest_pending(const struct vcpu *v)
@@ -49,7 +63,8 @@ void vcpu_deliver_interrupt(struct vcpu *v)
 	if (vendor->interrupt_allowed(v)) {
 		ev.vector = (u8)vec;
 		if (vendor->inject_event(v, &ev)) {
-			v->irq.pending[vec / 64] &= ~(1ULL << (vec % 64));
+			__atomic_fetch_and(&v->irq.pending[vec / 64], ~(1ULL << (vec % 64)),
+					   __ATOMIC_SEQ_CST);
 			vendor->set_interrupt_window(v, false);
 			return;
 		}
@@ -62,7 +77,7 @@ static u32 vtimer_armed;
 
 bool vtimer_any_armed(void)
 {
-	return vtimer_armed != 0;
+	return __atomic_load_n(&vtimer_armed, __ATOMIC_RELAXED) != 0;
 }
 
 void vtimer_arm(struct vcpu *v, u32 idx, u64 ns, bool periodic, u8 vector)
@@ -70,7 +85,7 @@ void vtimer_arm(struct vcpu *v, u32 idx, u64 ns, bool periodic, u8 vector)
 	struct vtimer *t = &v->irq.timers[idx];
 
 	if (!t->deadline_ns)
-		vtimer_armed++;
+		__atomic_fetch_add(&vtimer_armed, 1, __ATOMIC_RELAXED);
 	t->vector = vector;
 	t->period_ns = periodic ? ns : 0;
 	t->deadline_ns = host_time_ns() + ns;
@@ -84,7 +99,7 @@ bool vtimer_cancel(struct vcpu *v, u32 idx)
 	bool armed = t->deadline_ns != 0;
 
 	if (armed)
-		vtimer_armed--;
+		__atomic_fetch_sub(&vtimer_armed, 1, __ATOMIC_RELAXED);
 	t->deadline_ns = 0;
 	t->period_ns = 0;
 	return armed;
@@ -109,7 +124,7 @@ u64 vtimer_poll(struct vcpu *v, u64 now)
 							  t->period_ns;
 			} else {
 				t->deadline_ns = 0;
-				vtimer_armed--;
+				__atomic_fetch_sub(&vtimer_armed, 1, __ATOMIC_RELAXED);
 				continue;
 			}
 		}

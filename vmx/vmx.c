@@ -71,6 +71,7 @@ struct vmx_vcpu {
 	u64 host_cr4;			/* HOST_CR4 as written */
 	u64 pages;			/* the VMX_VCPU_PAGES allocation; the VMCS is its first page */
 	int cpu;			/* CPU on which the VMCS is active, -1 while clear */
+	int host_cpu;			/* CPU whose host state the VMCS holds, -1 = none */
 	bool launched;
 	u32 pin, proc, proc2, exit_ctl, entry;
 	u64 cr0_mask, cr4_mask;
@@ -532,7 +533,8 @@ static int vmx_cpu_enable(void)
 	if (err)
 		return err;
 
-	pc->vmxon_page = host_pages_alloc(1);
+	if (!pc->vmxon_page)
+		pc->vmxon_page = host_pages_alloc(1);	/* the BSP's; APs' come from vmx_cpu_prepare */
 	if (!pc->vmxon_page)
 		return -ENOMEM;
 	*(u32 *)(uintptr_t)pc->vmxon_page = (u32)(vmx_cfg.basic & VMX_BASIC_REVISION_MASK);
@@ -561,6 +563,17 @@ static int vmx_cpu_enable(void)
 	pc->current_vmcs = 0;
 	pc->on = true;
 	return 0;
+}
+
+static int vmx_cpu_prepare(u32 cpu)
+{
+	struct vmx_percpu *pc = cpu < VMX_MAX_CPUS ? &vmx_cpus[cpu] : NULL;
+
+	if (!pc)
+		return -ENOSPC;
+	if (!pc->vmxon_page)
+		pc->vmxon_page = host_pages_alloc(1);
+	return pc->vmxon_page ? 0 : -ENOMEM;
 }
 
 static void vmx_cpu_disable(void)
@@ -593,9 +606,14 @@ static u64 vmcs_pa(const struct vmx_vcpu *x)
 	return x->pages + PG_VMCS * PAGE_SIZE;
 }
 
+static void vmx_write_host_state(struct vmx_vcpu *x, struct vmx_percpu *pc);
+static void vmx_flush(struct vmx_vcpu *x);
+
 /*
  * Makes the vCPU's VMCS current on this CPU.  A VMCS active on another CPU
- * would first have to be cleared there (SDM 24.11.1): vCPUs do not migrate.
+ * must first be cleared there (SDM 24.11.1, vmx_vcpu_put): a VMCS that arrives
+ * on a CPU gets that CPU's host state (GDT, IDT, TR and GS bases differ per
+ * CPU) and a flush of what the CPU may have cached under its VPID and EPT root.
  */
 static int vmx_load(struct vmx_vcpu *x)
 {
@@ -615,7 +633,27 @@ static int vmx_load(struct vmx_vcpu *x)
 		pc->current_vmcs = vmcs_pa(x);
 	}
 	x->cpu = cpu;
+	if (x->host_cpu != cpu) {
+		x->host_cpu = cpu;
+		vmx_write_host_state(x, pc);
+		vmx_flush(x);
+	}
 	return 0;
+}
+
+/* SDM 24.11.1: VMCLEAR on the CPU where the VMCS is active, so another CPU may load it. */
+static void vmx_vcpu_put(struct vcpu *vcpu)
+{
+	struct vmx_vcpu *x = vcpu->arch;
+	struct vmx_percpu *pc = vmx_this_cpu();
+
+	if (!x || x->cpu != (int)host_cpu_index())
+		return;
+	vmclear(vmcs_pa(x));
+	if (pc && pc->current_vmcs == vmcs_pa(x))
+		pc->current_vmcs = 0;
+	x->cpu = -1;
+	x->launched = false;
 }
 
 /* CR0 bits VMX forces; PE and PG are free for unrestricted guests (SDM 26.3.1.1). */
@@ -984,6 +1022,7 @@ static int vmx_vcpu_create(struct vcpu *vcpu)
 	x->vcpu = vcpu;
 	x->pages = pages;
 	x->cpu = -1;
+	x->host_cpu = -1;
 	vcpu->arch = x;
 	/* SDM 24.2: the VMCS region starts with the revision identifier. */
 	*(u32 *)(uintptr_t)vmcs_pa(x) = (u32)(vmx_cfg.basic & VMX_BASIC_REVISION_MASK);
@@ -993,7 +1032,6 @@ static int vmx_vcpu_create(struct vcpu *vcpu)
 		return -EIO;
 	}
 	vmx_write_controls(x);
-	vmx_write_host_state(x, pc);
 	vmx_write_guest_state(x);
 	if (x->write_failed) {
 		log_err("VT-x: VMWRITE to field 0x%llx failed (VM-instruction error %u, %s)\n",
@@ -1003,8 +1041,12 @@ static int vmx_vcpu_create(struct vcpu *vcpu)
 		vmx_vcpu_destroy(vcpu);
 		return -EIO;
 	}
-	/* A recycled VPID or EPT root must not find translations of its predecessor. */
-	vmx_flush(x);
+	/*
+	 * A recycled VPID or EPT root must not find translations of its predecessor (flushed
+	 * at each first load on a CPU); cleared, so whichever CPU runs it may load it.
+	 */
+	vmx_vcpu_put(vcpu);
+	x->host_cpu = -1;	/* the host state is written with the controls in place */
 	return 0;
 }
 
@@ -1729,10 +1771,12 @@ struct vendor_ops vmx_ops = {
 	.name = "VT-x",
 	.stage2_format = STAGE2_EPT,
 	.stage2_flags = 0,
+	.cpu_prepare = vmx_cpu_prepare,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,
 	.get_sregs = vmx_get_sregs,
 	.set_sregs = vmx_set_sregs,

@@ -1,6 +1,7 @@
 /* Host exceptions during hypervisor code: expected MSR probes resume, everything else panics. */
 #include "arch/x86/exception.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/panic.h"
@@ -46,6 +47,17 @@ void arch_exception_handle(struct exception_frame *f)
 	char reason[96];
 
 	if (exception_fixup(f))
+		return;
+	/*
+	 * Interrupts reach here only on the hypervisor's own IDT: the kick IPI and the AP
+	 * timer (their work is done by the exit they caused), the APIC's spurious vector and
+	 * the masked 8259s' spurious IRQ 7 and 15, which need no EOI.
+	 */
+	if (f->vector == LAPIC_VECTOR_KICK) {
+		lapic_eoi();
+		return;
+	}
+	if (f->vector == LAPIC_VECTOR_SPURIOUS || f->vector == 0x27 || f->vector == 0x2f)
 		return;
 	fmt_snprintf(reason, sizeof(reason), "host exception %llu (%s) in hypervisor code",
 		     (unsigned long long)f->vector, arch_exception_name(f->vector));

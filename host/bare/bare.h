@@ -7,6 +7,7 @@
 
 #include "lib/types.h"
 #include "host/host.h"
+#include "arch/x86/idt.h"
 
 /* Only the first 4 GiB are mapped (boot/mb2_entry.asm); nothing above is used. */
 #define BARE_MAPPED_LIMIT (4ULL << 30)
@@ -61,9 +62,9 @@ void bare_console_drain(void);
 void bare_gdt_init(void);
 void bare_idt_init(void);
 /* The IST slots in the TSS, for idt.c. */
-#define BARE_IST_DF 1
-#define BARE_IST_NMI 2
-#define BARE_IST_MC 3
+#define BARE_IST_DF ARCH_IST_DF
+#define BARE_IST_NMI ARCH_IST_NMI
+#define BARE_IST_MC ARCH_IST_MC
 #define BARE_SEL_CODE 0x08
 #define BARE_SEL_DATA 0x10
 #define BARE_SEL_TSS 0x18
@@ -100,6 +101,9 @@ const struct bare_acpi_header *bare_acpi_table_at(u64 phys);
 
 /* info.c */
 void bare_info_init(const struct bare_boot_info *bi);
+
+/* smp.c: the BSP's local APIC; APs are started on demand (host_cpu_start). */
+void bare_smp_init(void);
 
 /* power.c */
 void bare_power_init(void);

@@ -6,22 +6,6 @@
 
 #define IST_STACK_SIZE (16 * 1024)
 
-/* SDM vol. 3, 8.7: the 64-bit task-state segment. */
-struct tss64 {
-	u32 reserved0;
-	u64 rsp[3];
-	u64 reserved1;
-	u64 ist[7];
-	u64 reserved2;
-	u16 reserved3;
-	u16 iopb_offset;
-} __attribute__((packed));
-
-struct descriptor_pointer {
-	u16 limit;
-	u64 base;
-} __attribute__((packed));
-
 static struct tss64 tss __attribute__((aligned(16)));
 static u8 ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 

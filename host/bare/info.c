@@ -6,6 +6,8 @@
 #include "lib/format.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "host/smp.h"
+#include "arch/x86/cpu.h"
 
 /* ACPI 6.5, 5.2.12: MADT interrupt controller structures. */
 #define MADT_LOCAL_APIC 0
@@ -29,34 +31,49 @@ struct madt_local_x2apic {
 
 static struct host_info info;
 
-/* Enabled local APIC and x2APIC entries; 0 when there is no usable MADT. */
+/*
+ * Enabled local APIC and x2APIC entries, in MADT order with the BSP moved to index 0
+ * (host_cpu_index() numbers CPUs so); 0 when there is no usable MADT.
+ */
 static u32 info_madt_cpus(void)
 {
 	const struct bare_acpi_header *madt = bare_acpi_find("APIC");
+	u32 bsp = cpu_apic_id(), count = 1;
+	bool bsp_seen = false;
 	const u8 *p, *end;
-	u32 count = 0;
 
 	if (!madt || madt->length < sizeof(*madt) + 8)
 		return 0;
+	host_cpu_set_apic_id(0, bsp);
 	p = (const u8 *)madt + sizeof(*madt) + 8;	/* past the LAPIC address and flags */
 	end = (const u8 *)madt + madt->length;
 	while (end - p >= 2) {
 		u8 type = p[0], len = p[1];
+		u32 id = 0;
+		bool enabled = false;
 
 		if (len < 2 || len > end - p)
 			break;
 		if (type == MADT_LOCAL_APIC && len >= sizeof(struct madt_local_apic)) {
 			const struct madt_local_apic *e = (const void *)p;
 
-			if (e->flags & MADT_ENABLED)
-				count++;
+			enabled = e->flags & MADT_ENABLED;
+			id = e->apic_id;
 		} else if (type == MADT_LOCAL_X2APIC && len >= sizeof(struct madt_local_x2apic)) {
 			const struct madt_local_x2apic *e = (const void *)p;
 
-			if (e->flags & MADT_ENABLED)
-				count++;
+			enabled = e->flags & MADT_ENABLED;
+			id = e->x2apic_id;
 		}
 		p += len;
+		if (!enabled)
+			continue;
+		if (id == bsp && !bsp_seen) {
+			bsp_seen = true;
+			continue;
+		}
+		if (count < HOST_MAX_CPUS)
+			host_cpu_set_apic_id(count++, id);
 	}
 	return count;
 }
@@ -83,8 +100,7 @@ const struct host_info *host_get_info(void)
 	return &info;
 }
 
-/* Only the boot CPU runs host code so far. */
-u32 host_cpu_index(void)
+u32 host_cpu_count(void)
 {
-	return 0;
+	return info.cpu_count;
 }

@@ -1,6 +1,7 @@
 /* Brings the standalone host layer up, in dependency order. */
 #include "host/bare/bare.h"
 #include "lib/log.h"
+#include "host/smp.h"
 
 static void init_log_boot_info(const struct bare_boot_info *bi)
 {
@@ -24,6 +25,8 @@ static void init_log_boot_info(const struct bare_boot_info *bi)
 
 void bare_host_early_init(void)
 {
+	/* First: host_cpu_index() reads the per-CPU block, and everything logs. */
+	host_percpu_init(0);
 	bare_console_init();
 	bare_gdt_init();
 	bare_idt_init();
@@ -36,6 +39,7 @@ void bare_host_init(const struct bare_boot_info *bi)
 	bare_time_init();
 	bare_acpi_init(bi);
 	bare_info_init(bi);
+	bare_smp_init();
 	bare_power_init();
 	bare_files_init(bi);
 }

@@ -248,6 +248,9 @@ void host_reboot(void)
 void host_exit(int status)
 {
 	log_raw("macrohard: stopped (status %d); system halted\n", status);
+	/* APs still running vCPUs (a panic on the BSP) stop first. */
+	host_cpus_abort();
+	host_cpus_wait_finished(1000000);
 	bare_console_drain();
 	power_halt_forever();
 }

@@ -77,10 +77,12 @@ static void screen_write(const char *s, size_t len)
 		screens[k]->OutputString(screens[k], buf);
 }
 
+/* lib/log.c serialises callers.  APs never call the firmware: their lines go to serial only. */
 void host_console_write(const char *s, size_t len)
 {
 	uart_write(serial_port, s, len);
-	screen_write(s, len);
+	if (host_cpu_index() == 0)
+		screen_write(s, len);
 }
 
 void uefi_console_drain(void)

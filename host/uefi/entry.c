@@ -4,19 +4,16 @@
 #include "boot/main.h"
 #include "arch/x86/cpu.h"
 #include "lib/log.h"
+#include "host/smp.h"
 
 EFI_HANDLE uefi_image;
 EFI_SYSTEM_TABLE *uefi_st;
 EFI_BOOT_SERVICES *uefi_bs;
 
 /* The point host_exit() returns to: efi_main's frame (host/uefi/jump.asm). */
-struct uefi_jump {
-	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
-};
-extern int uefi_setjmp(struct uefi_jump *j);
-extern void uefi_longjmp(struct uefi_jump *j, int value) __attribute__((noreturn));
-
 static struct uefi_jump exit_point;
+/* The firmware's GS base: ours points at the per-CPU block while we run. */
+static u64 firmware_gs_base;
 
 void uefi_to_ascii(char *dst, size_t size, const CHAR16 *src)
 {
@@ -32,6 +29,9 @@ void uefi_to_ascii(char *dst, size_t size, const CHAR16 *src)
 void host_exit(int status)
 {
 	log_raw("macrohard: stopped (status %d); returning to the firmware\n", status);
+	/* APs still running vCPUs (a panic on the BSP) go back to the firmware first. */
+	host_cpus_abort();
+	uefi_smp_fini();
 	uefi_longjmp(&exit_point, status ? status : 1 << 30);
 }
 
@@ -50,6 +50,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	int status;
 
+	/* First: host_cpu_index() reads the per-CPU block, and everything logs. */
+	firmware_gs_base = host_percpu_init(0);
 	uefi_image = image;
 	uefi_st = st;
 	uefi_bs = st->BootServices;
@@ -59,11 +61,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	uefi_exceptions_init();
 	uefi_time_init();
 	uefi_info_init();
+	uefi_smp_init();
 
 	status = uefi_run();
 
 	/* Back from host_exit (possibly out of an exception handler): undo what we changed. */
+	uefi_smp_fini();
 	uefi_exceptions_fini();
+	wrmsr(0xc0000101, firmware_gs_base);
 	cpu_sti();
 	return status ? EFI_ABORTED : EFI_SUCCESS;
 }

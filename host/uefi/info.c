@@ -3,11 +3,11 @@
 #include "host/host.h"
 #include "arch/x86/cpu.h"
 #include "lib/string.h"
+#include "host/smp.h"
 
-#define MAX_CPUS 256
-
+struct uefi_mp_services *uefi_mp;
 static struct host_info info;
-static u32 cpu_apic_ids[MAX_CPUS];
+static UINTN cpu_proc_numbers[HOST_MAX_CPUS];
 
 static bool memory_type_usable(u32 type)
 {
@@ -48,29 +48,45 @@ static void memory_map_summary(struct host_mem_summary *m)
 	uefi_bs->FreePool(map);
 }
 
+/*
+ * Enabled processors in the firmware's order, the BSP moved to index 0 (host_cpu_index()
+ * numbers CPUs so); uefi_cpu_processor_number() maps back for StartupThisAP.
+ */
 static void cpu_inventory(void)
 {
 	EFI_GUID mp_guid = UEFI_MP_SERVICES_PROTOCOL_GUID;
-	struct uefi_mp_services *mp;
 	UINTN total, enabled;
 
 	info.cpu_count = 1;
-	cpu_apic_ids[0] = cpu_apic_id();
-	if (uefi_bs->LocateProtocol(&mp_guid, NULL, (void **)&mp) ||
-	    mp->get_number_of_processors(mp, &total, &enabled))
+	host_cpu_set_apic_id(0, cpu_apic_id());
+	cpu_proc_numbers[0] = 0;
+	if (uefi_bs->LocateProtocol(&mp_guid, NULL, (void **)&uefi_mp) ||
+	    uefi_mp->get_number_of_processors(uefi_mp, &total, &enabled)) {
+		uefi_mp = NULL;
 		return;
-	info.cpu_count = 0;
-	for (UINTN i = 0; i < total && info.cpu_count < MAX_CPUS; i++) {
+	}
+	for (UINTN i = 0; i < total && info.cpu_count < HOST_MAX_CPUS; i++) {
 		struct uefi_processor_info pi;
 
-		if (mp->get_processor_info(mp, i, &pi) || !(pi.status_flag & 2))
+		if (uefi_mp->get_processor_info(uefi_mp, i, &pi) || !(pi.status_flag & 2))
 			continue;
-		cpu_apic_ids[info.cpu_count++] = (u32)pi.processor_id;
+		if (pi.status_flag & 1) {
+			cpu_proc_numbers[0] = i;
+			continue;
+		}
+		host_cpu_set_apic_id(info.cpu_count, (u32)pi.processor_id);
+		cpu_proc_numbers[info.cpu_count++] = i;
 	}
-	if (!info.cpu_count) {
-		info.cpu_count = 1;
-		cpu_apic_ids[0] = cpu_apic_id();
-	}
+}
+
+UINTN uefi_cpu_processor_number(u32 cpu)
+{
+	return cpu < info.cpu_count ? cpu_proc_numbers[cpu] : 0;
+}
+
+u32 host_cpu_count(void)
+{
+	return info.cpu_count;
 }
 
 void uefi_info_init(void)
@@ -86,15 +102,4 @@ void uefi_info_init(void)
 const struct host_info *host_get_info(void)
 {
 	return &info;
-}
-
-/* Index in the firmware's processor list, found without calling the firmware (APs may ask). */
-u32 host_cpu_index(void)
-{
-	u32 id = cpu_apic_id();
-
-	for (u32 i = 0; i < info.cpu_count; i++)
-		if (cpu_apic_ids[i] == id)
-			return i;
-	return 0;
 }

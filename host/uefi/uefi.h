@@ -41,16 +41,36 @@ struct uefi_processor_info {
 	UINT32 extended[6];	/* PI 1.7 extended location; unused */
 };
 
+typedef VOID(EFIAPI *UEFI_AP_PROCEDURE)(VOID *arg);
+
 struct uefi_mp_services {
 	EFI_STATUS(EFIAPI *get_number_of_processors)(struct uefi_mp_services *, UINTN *, UINTN *);
 	EFI_STATUS(EFIAPI *get_processor_info)(struct uefi_mp_services *, UINTN,
 					       struct uefi_processor_info *);
 	VOID *startup_all_aps;
-	VOID *startup_this_ap;
+	/* 13.4.5: with wait_event set, returns at once and signals the event when done. */
+	EFI_STATUS(EFIAPI *startup_this_ap)(struct uefi_mp_services *, UEFI_AP_PROCEDURE proc,
+					    UINTN processor, EFI_EVENT wait_event,
+					    UINTN timeout_us, VOID *arg, BOOLEAN *finished);
 	VOID *switch_bsp;
 	VOID *enable_disable_ap;
 	EFI_STATUS(EFIAPI *who_am_i)(struct uefi_mp_services *, UINTN *);
 };
+
+/* A resume point for uefi_longjmp (host/uefi/jump.asm): callee-saved registers, RSP, RIP. */
+struct uefi_jump {
+	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+int uefi_setjmp(struct uefi_jump *j);
+void uefi_longjmp(struct uefi_jump *j, int value) __attribute__((noreturn));
+
+/* info.c: the MP services protocol (NULL without one) and processor numbers by CPU index. */
+extern struct uefi_mp_services *uefi_mp;
+UINTN uefi_cpu_processor_number(u32 cpu);
+
+/* smp.c: registers the kick vector on the BSP; waits for the APs before returning to the firmware. */
+void uefi_smp_init(void);
+void uefi_smp_fini(void);
 
 /* Converts CHAR16 firmware text to ASCII ('?' for anything outside it). */
 void uefi_to_ascii(char *dst, size_t size, const CHAR16 *src);

@@ -1,4 +1,5 @@
-; Interrupt and exception entry for the standalone host: one stub per vector
+; Interrupt and exception entry for the hypervisor's own IDT (the standalone host, and
+; APs in both modes): one stub per vector
 ; builds a struct exception_frame (arch/x86/exception.h) and calls
 ; arch_exception_handle(); if that returns, the frame (possibly with a new RIP)
 ; is restored and the interrupted code resumes.
@@ -15,18 +16,18 @@ section .text
 %assign vec 0
 %rep 256
 align 16
-bare_idt_stub_ %+ vec:
+arch_idt_stub_ %+ vec:
 %if HAS_ERROR_CODE(vec) == 0
 	push 0				; uniform frame: a zero error code
 %endif
 	push vec
-	jmp bare_idt_common
+	jmp arch_idt_common
 %assign vec vec + 1
 %endrep
 
 ; Stack on arrival: vector, error code, RIP, CS, RFLAGS, RSP, SS.
 ; Pushes rax..r15 so that RSP points at struct exception_frame (r15 first).
-bare_idt_common:
+arch_idt_common:
 	push rax
 	push rbx
 	push rcx
@@ -68,11 +69,11 @@ bare_idt_common:
 
 section .rodata
 align 8
-global bare_idt_stubs
-bare_idt_stubs:
+global arch_idt_stubs
+arch_idt_stubs:
 %assign vec 0
 %rep 256
-	dq bare_idt_stub_ %+ vec
+	dq arch_idt_stub_ %+ vec
 %assign vec vec + 1
 %endrep
 

@@ -1,0 +1,141 @@
+/*
+ * The host's local APIC, SDM vol. 3A, chapter 11: xAPIC registers at the MMIO base of
+ * IA32_APIC_BASE (identity-mapped in both host modes), or MSR 0x800 + offset/16 in x2APIC mode.
+ */
+#include "arch/x86/lapic.h"
+#include "arch/x86/cpu.h"
+#include "host/host.h"
+#include "lib/errno.h"
+
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_ENABLE BIT(11)
+#define APIC_BASE_EXTD BIT(10)
+
+#define LAPIC_EOI 0x0b0
+#define LAPIC_SVR 0x0f0
+#define LAPIC_ICR_LOW 0x300
+#define LAPIC_ICR_HIGH 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INITIAL 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
+#define LAPIC_LVT_MASKED BIT(16)
+#define LAPIC_ICR_BUSY BIT(12)
+#define LAPIC_ICR_WAIT_LOOPS 1000000
+
+static u64 lapic_mmio;
+static bool lapic_x2;
+/* Timer ticks per millisecond, the same on every CPU (one bus clock). */
+static u64 lapic_ticks_per_ms;
+
+static u32 lapic_read(u32 reg)
+{
+	if (lapic_x2)
+		return (u32)rdmsr(0x800 + (reg >> 4));
+	return *(volatile u32 *)(uintptr_t)(lapic_mmio + reg);
+}
+
+static void lapic_write(u32 reg, u32 v)
+{
+	if (lapic_x2)
+		wrmsr(0x800 + (reg >> 4), v);
+	else
+		*(volatile u32 *)(uintptr_t)(lapic_mmio + reg) = v;
+}
+
+bool lapic_init(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (!(base & APIC_BASE_ENABLE))
+		return false;
+	lapic_x2 = base & APIC_BASE_EXTD;
+	lapic_mmio = base & 0xffffff000ULL;
+	return true;
+}
+
+void lapic_enable(void)
+{
+	lapic_write(LAPIC_SVR, (lapic_read(LAPIC_SVR) & ~0xffu) | BIT(8) | LAPIC_VECTOR_SPURIOUS);
+}
+
+int lapic_send_ipi(u32 apic_id, u32 icr_low)
+{
+	u64 flags = read_rflags();
+	int err = 0;
+
+	/* The firmware's interrupt handlers on the BSP may use the ICR too: not in between. */
+	cpu_cli();
+	if (lapic_x2) {
+		/* SDM 11.12.9: one 64-bit write, no delivery status. */
+		wrmsr(0x830, ((u64)apic_id << 32) | icr_low);
+	} else {
+		u32 n = 0;
+
+		while ((lapic_read(LAPIC_ICR_LOW) & LAPIC_ICR_BUSY) && n++ < LAPIC_ICR_WAIT_LOOPS)
+			cpu_relax();
+		lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+		lapic_write(LAPIC_ICR_LOW, icr_low);
+		for (n = 0; (lapic_read(LAPIC_ICR_LOW) & LAPIC_ICR_BUSY); n++) {
+			if (n >= LAPIC_ICR_WAIT_LOOPS) {
+				err = -EIO;
+				break;
+			}
+			cpu_relax();
+		}
+	}
+	if (flags & BIT(9))
+		cpu_sti();
+	return err;
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+bool lapic_timer_calibrate(void)
+{
+	u64 t0, wait = host_tsc_hz() / 1000;
+	u32 left;
+
+	if (lapic_ticks_per_ms)
+		return true;
+	lapic_write(LAPIC_TIMER_DIVIDE, 0xb);	/* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_VECTOR_KICK);
+	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffff);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < wait)
+		cpu_relax();
+	left = lapic_read(LAPIC_TIMER_CURRENT);
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+	if (left >= 0xffffffffu)
+		return false;
+	lapic_ticks_per_ms = 0xffffffffu - left;
+	return true;
+}
+
+void lapic_timer_arm(u64 deadline_tsc)
+{
+	u64 now = rdtsc(), tsc_per_ms = host_tsc_hz() / 1000, ticks = 1;
+
+	if (!lapic_ticks_per_ms || !tsc_per_ms)
+		return;
+	if ((s64)(deadline_tsc - now) > 0) {
+		u64 d = deadline_tsc - now;
+
+		/* Whole milliseconds first, so the product cannot overflow. */
+		ticks = d / tsc_per_ms * lapic_ticks_per_ms +
+			d % tsc_per_ms * lapic_ticks_per_ms / tsc_per_ms;
+		ticks = MAX(ticks, 1ULL);
+		ticks = MIN(ticks, 0xffffffffULL);
+	}
+	lapic_write(LAPIC_TIMER_DIVIDE, 0xb);
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_VECTOR_KICK);	/* one-shot, unmasked */
+	lapic_write(LAPIC_TIMER_INITIAL, (u32)ticks);
+}
+
+void lapic_timer_stop(void)
+{
+	lapic_write(LAPIC_TIMER_INITIAL, 0);
+}
