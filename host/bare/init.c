@@ -25,10 +25,13 @@ static void init_log_boot_info(const struct bare_boot_info *bi)
 
 void bare_host_early_init(void)
 {
-	/* First: host_cpu_index() reads the per-CPU block, and everything logs. */
-	host_percpu_init(0);
 	bare_console_init();
 	bare_gdt_init();
+	/*
+	 * After the GDT, whose null GS load clears the GS base: host_cpu_index() reads the
+	 * per-CPU block from here on (nothing before this point logs).
+	 */
+	host_percpu_init(0);
 	bare_idt_init();
 }
 
