@@ -105,6 +105,7 @@ bool host_cpus_aborting(void);
 void host_bsp_call(void (*fn)(void *), void *arg);
 /* The BSP serves a posted call, if any (its scheduler loop and lock waits call this). */
 void host_bsp_service(void);
+bool host_bsp_call_pending(void);
 
 /* Final acts: never return.  host_exit returns control to the firmware where it can. */
 void host_poweroff(void) __attribute__((noreturn));

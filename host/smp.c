@@ -133,6 +133,11 @@ void host_bsp_service(void)
 	__atomic_store_n(&bsp_call_done, 1, __ATOMIC_RELEASE);
 }
 
+bool host_bsp_call_pending(void)
+{
+	return __atomic_load_n(&bsp_call_fn, __ATOMIC_RELAXED) != NULL;
+}
+
 void spin_wait_hook(void)
 {
 	if (__atomic_load_n(&bsp_call_fn, __ATOMIC_RELAXED))

@@ -292,6 +292,8 @@ static void sched_release(struct sched_cpu *me, struct vcpu *v)
 	v->sched_next = NULL;
 	me->vcpus--;
 	__atomic_store_n(&v->released, true, __ATOMIC_RELEASE);
+	/* The BSP frees the VM once all its vCPUs are released: wake it if it is halted. */
+	host_cpu_kick(0);
 }
 
 static bool sched_has_work(struct sched_cpu *me)
@@ -302,6 +304,44 @@ static bool sched_has_work(struct sched_cpu *me)
 		if (v->vm->state != VM_STATE_RUNNING || v->state == VCPU_RUNNABLE)
 			return true;
 	return false;
+}
+
+/*
+ * On a CPU whose local APIC timer is ours: HLT until the earliest timer (at most one idle
+ * poll), a kick (a wake-up, a stop, posted work) or the timer interrupt.  Checked with
+ * interrupts off and slept with STI; HLT, so a kick between the two still wakes it.  A
+ * halted CPU leaves the physical core (or an emulator's time) to the others.
+ */
+static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
+{
+	u64 now, until = start + IDLE_POLL_NS;
+
+	if (next && (s64)(next - until) < 0)
+		until = next;
+	cpu_cli();
+	now = host_time_ns();
+	if (sched_has_work(me) || (s64)(until - now) <= 0 ||
+	    (me->index == 0 && host_bsp_call_pending())) {
+		cpu_sti();
+		return;
+	}
+	lapic_timer_arm(rdtsc() + sched_ns_to_tsc(until - now));
+	asm volatile("sti; hlt" ::: "memory");
+}
+
+/*
+ * The firmware-hosted BSP with no vCPU of its own: HLT until the firmware's next timer
+ * tick or a kick (a call posted by an AP, a vCPU released), as the firmware's own idle
+ * loop does.  It leaves the core, or an emulator's time, to the APs.
+ */
+static void sched_idle_firmware(void)
+{
+	cpu_cli();
+	if (host_bsp_call_pending() || host_cpus_aborting()) {
+		cpu_sti();
+		return;
+	}
+	asm volatile("sti; hlt" ::: "memory");
 }
 
 /* One CPU's loop: until it has no vCPU left (the BSP: until every VM is freed). */
@@ -349,6 +389,10 @@ static void sched_loop(struct sched_cpu *me)
 					sched_check_stuck(v->vm);
 			/* Nothing to run: wait for a timer, a wake-up, a stop or posted work. */
 			next = sched_poll_timers(me);
+			if (me->timer)
+				sched_idle_halt(me, next, start);
+			else if (!me->head)
+				sched_idle_firmware();
 			while (!sched_has_work(me) && (!next || (s64)(host_time_ns() - next) < 0) &&
 			       host_time_ns() - start < IDLE_POLL_NS) {
 				if (bsp)
@@ -398,8 +442,13 @@ static void sched_ap_main(void *arg)
 		return;
 	}
 	sched_cpu_setup(me);
-	log_info("%s: enabled on CPU %u (APIC ID %u)%s\n", vendor->name, me->index,
-		 host_cpu_apic_id(me->index), me->timer ? "; local APIC timer for time slices" : "");
+	if (me->timer)
+		log_info("%s: enabled on CPU %u (APIC ID %u); local APIC timer at %llu kHz\n",
+			 vendor->name, me->index, host_cpu_apic_id(me->index),
+			 (unsigned long long)lapic_timer_ticks_per_ms());
+	else
+		log_info("%s: enabled on CPU %u (APIC ID %u)\n", vendor->name, me->index,
+			 host_cpu_apic_id(me->index));
 	__atomic_store_n(&me->state, CPU_READY, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE) && !host_cpus_aborting())
 		cpu_relax();
@@ -460,20 +509,19 @@ void sched_init(void)
 }
 
 /*
- * Pinning: vCPUs are dealt round-robin over the CPUs that enabled virtualization, in the
- * order of their creation, starting with the first AP and ending with the BSP, so the BSP
- * (which also serves the firmware and the APs) gets the fewest, and the vCPUs of one VM
- * land on different CPUs.  A vCPU never moves.
+ * Pinning: vCPUs are dealt round-robin over the APs that enabled virtualization, in the
+ * order of their creation, so the vCPUs of one VM land on different CPUs.  The BSP runs
+ * vCPUs only when no AP can: it keeps the firmware (whose interrupts it takes between
+ * guest entries), serves the APs' posted calls and frees VMs, and with no vCPU of its own
+ * it halts between those (docs/architecture.md, "Execution model").  A vCPU never moves.
  */
 void sched_assign(struct vcpu *v)
 {
 	u32 c = 0;
 
-	for (u32 tries = 0; tries < cpu_count; tries++) {
-		u32 cand = cpu_count > 1 ? 1 + (assign_next++ % cpu_count) : 0;
+	for (u32 tries = 0; cpu_count > 1 && tries < cpu_count - 1; tries++) {
+		u32 cand = 1 + assign_next++ % (cpu_count - 1);
 
-		if (cand == cpu_count)
-			cand = 0;
 		if (cpus[cand].state == CPU_READY) {
 			c = cand;
 			break;

@@ -115,6 +115,11 @@ bool lapic_timer_calibrate(void)
 	return true;
 }
 
+u64 lapic_timer_ticks_per_ms(void)
+{
+	return lapic_ticks_per_ms;
+}
+
 void lapic_timer_arm(u64 deadline_tsc)
 {
 	u64 now = rdtsc(), tsc_per_ms = host_tsc_hz() / 1000, ticks = 1;

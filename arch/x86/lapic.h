@@ -23,6 +23,8 @@ int lapic_send_ipi(u32 apic_id, u32 icr_low);
 void lapic_eoi(void);
 /* Measures the timer against the TSC (divide by 1); false when it does not count. */
 bool lapic_timer_calibrate(void);
+/* The calibrated rate (0 before). */
+u64 lapic_timer_ticks_per_ms(void);
 /* One-shot timer interrupt (LAPIC_VECTOR_KICK) at deadline_tsc, clamped to the counter's range. */
 void lapic_timer_arm(u64 deadline_tsc);
 void lapic_timer_stop(void);

@@ -3,7 +3,8 @@
 
 usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
-                       the hypervisor; part of svm/vmx once CONFORMANCE is True)
+                       the hypervisor; part of svm/vmx once CONFORMANCE is True),
+                       or smp, smp-svm, smp-vmx (two host CPUs; part of svm/vmx)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -169,10 +170,11 @@ def esp_image(boot, config, extra=()):
     return img
 
 
-def bochs_cmd(boot, iso, model, megs=256, disk=None):
-    """disk: (raw image, cylinders) to boot from instead of the ISO."""
+def bochs_cmd(boot, iso, model, megs=256, disk=None, cpus=1):
+    """disk: (raw image, cylinders) to boot from instead of the ISO; cpus: cpu: count=."""
     with open(os.path.join(ROOT, "tests/harness/bochsrc.in")) as f:
         rc = f.read()
+    rc = rc.replace("count=1,", f"count={cpus},")
     if disk:
         rc = re.sub(r"(?m)^ata0-master: .*$", f'ata0-master: type=disk, path="{disk[0]}", '
                     f"mode=flat, cylinders={disk[1]}, heads=16, spt=63", rc)
@@ -712,6 +714,92 @@ def timer_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+def smp_checks(virt):
+    """What tests/configs/smp.cfg must show on two host CPUs: both enabled, every vCPU
+    pinned to the AP (the BSP runs vCPUs only when no AP can), the three VMs time-sliced
+    there, every conformance check passing, the triple fault stopping only its VM."""
+    checks = [
+        ("BSP enabled", rf"^{virt}: enabled on CPU 0$"),
+        ("AP enabled", rf"^{virt}: enabled on CPU 1 \(APIC ID \d+\)"),
+        ("both CPUs run vCPUs", r"^sched: 2 of 2 CPUs run vCPUs$"),
+        *[(f"{vm} pinned to CPU 1", rf"^\[{vm}\] vCPU 0 pinned to CPU 1$")
+          for vm in ("conf-a", "conf-b", "triple")],
+        *[(f"CPU 1 ran {vm}", rf"^sched: CPU 1 runs \[{vm}\] vCPU 0$")
+          for vm in ("conf-a", "conf-b", "triple")],
+        ("CPU 1 ran slices", r"^sched: CPU 1 ran [1-9]\d* slices, [1-9]\d* exits$"),
+        ("the BSP ran no vCPU (it keeps the firmware)", r"^sched: CPU 0 ran 0 slices, 0 exits$"),
+        ("triple: stopped by the triple fault on the AP",
+         r"^\[triple\] error:   exit \S+ \(0x[0-9a-f]+\), qualification 0x0, info 0x0, "
+         r"kind shutdown\n(?:.*\n)*?\[triple\] stopped: triple fault"),
+        ("conf-a (same AP) keeps running after the triple fault",
+         r"^\[triple\] stopped: triple fault(?:.*\n)*?\[conf-a\] SUMMARY: \d+ passed, 0 failed"),
+        ("conf-b keeps running after the triple fault",
+         r"^\[triple\] stopped: triple fault(?:.*\n)*?\[conf-b\] SUMMARY: \d+ passed, 0 failed"),
+        ("all VMs have stopped", r"^all VMs have stopped"),
+        ("powered off", POWEROFF),
+    ]
+    for vm in ("conf-a", "conf-b"):
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: checks ran in long mode", rf"^{p}PASS: long: pf read not-present page$"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: \d+ passed, 0 failed"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    absent = [("no FAIL line from any VM", r"^\[[^\]]+\] FAIL:"),
+              ("no SKIP line from the conformance VMs", r"^\[conf-[ab]\] SKIP:"),
+              ("no CPU left idle", r"stays idle|did not (start|report|finish)"),
+              ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def smp_jobs(vendor):
+    """Two host CPUs: tests/configs/smp.cfg on QEMU -smp 2 (AMD-V, MP services) or on
+    Bochs with cpu: count=2 (VT-x, INIT-SIPI-SIPI); on Bochs also the two-VM hypercall and
+    timer guests, so IPC between VMs on different CPUs (kick IPIs) and timer accuracy on
+    an AP (its local APIC timer / the VMX-preemption timer) are checked."""
+    if vendor == "svm":
+        checks, absent = smp_checks("AMD-V")
+
+        def svm():
+            b = Boot("smp-svm")
+            files = [f"{BUILD}/guests/{g}.bin=/guests/{g}.bin" for g in ("conformance", "triplefault")]
+            b.run(qemu_cmd(b, esp_image(b, cfg("smp.cfg"), files), smp=2), 300)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "smp_svm"
+        return [svm]
+
+    checks, absent = smp_checks("VT-x")
+
+    def conf():
+        b = Boot("smp-vmx-skylake")
+        modules = [f"{BUILD}/guests/{g}.bin=guests/{g}.bin" for g in ("conformance", "triplefault")]
+        iso = iso_image(b, cfg("smp.cfg"), modules)
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x", megs=512, cpus=2), 400, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+
+    def two_vms(name, config, guest, base_checks, pins):
+        def job():
+            checks, absent = base_checks()
+            checks = checks + [(f"{vm} on CPU {c}", rf"^sched: CPU {c} runs \[{re.escape(vm)}\] vCPU 0$")
+                               for vm, c in pins]
+            absent = absent + [("no CPU left idle", r"stays idle|did not (start|report|finish)")]
+            b = Boot(f"{name}-vmx-smp")
+            iso = iso_image(b, cfg(config), [f"{BUILD}/guests/{guest}.bin=guests/{guest}.bin"])
+            b.run(bochs_cmd(b, iso, "corei7_skylake_x", cpus=2), 400, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"{name}_vmx_smp"
+        return job
+    return [conf,
+            two_vms("hypercall", "hypercall.cfg", "hypercall", hypercall_checks,
+                    [("hc", 1), ("hc-peer", 1), ("hc-none", 1)]),
+            two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 1)])]
+
+
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
     violated check and stops only that VM."""
@@ -818,7 +906,7 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx"):
+                     "conformance-vmx", "smp", "smp-svm", "smp-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -837,6 +925,10 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    if suite in ("smp", "smp-svm", "svm", "all"):
+        jobs += smp_jobs("svm")
+    if suite in ("smp", "smp-vmx", "vmx", "all"):
+        jobs += smp_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
