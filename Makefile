@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance run usb bench clean
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp run usb bench clean
 
 all: images unit guests
 
@@ -133,6 +133,11 @@ test-vmx: deps
 test-conformance: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py conformance
+
+# Two host CPUs: QEMU -smp 2 (AMD-V) and Bochs cpu: count=2 (VT-x); also part of test-svm/test-vmx.
+test-smp: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py smp
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/macrohard.efi guests

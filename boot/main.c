@@ -123,6 +123,10 @@ static void selftest_run(enum cfg_selftest t)
 	case CFG_SELFTEST_PANIC:
 		log_info("selftest: calling panic()\n");
 		panic("selftest requested by %s", CONFIG_NAME);
+	case CFG_SELFTEST_AP_EXCEPTION:
+		log_info("selftest: the first AP raises #UD after its first time slice\n");
+		sched_selftest_ap_exception();
+		return;
 	}
 	log_err("selftest: the fault was not reported\n");
 }

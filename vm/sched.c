@@ -45,6 +45,7 @@ static struct sched_cpu cpus[HOST_MAX_CPUS];
 static u32 cpu_count;		/* CPUs that may run vCPUs: index 0 .. cpu_count-1 */
 static u32 assign_next;
 static u32 go;			/* set by sched_run: the APs start their loops */
+static u32 selftest_ap_fault;	/* selftest = ap-exception, until an AP has taken it */
 static bool has_tsc_aux;
 static bool use_xsave;
 static u64 host_xcr0_all;	/* every state component the CPU supports */
@@ -380,6 +381,8 @@ static void sched_loop(struct sched_cpu *me)
 			sched_run_slice(me, v);
 			me->running = NULL;
 			ran = true;
+			if (!bsp && __atomic_exchange_n(&selftest_ap_fault, 0, __ATOMIC_SEQ_CST))
+				asm volatile("ud2");
 		}
 		if (!ran) {
 			u64 start = host_time_ns();
@@ -407,7 +410,16 @@ static void sched_loop(struct sched_cpu *me)
 	}
 }
 
-/* A CPU that stops for good (a fault on an AP): its VMs stop, its vCPUs are let go. */
+void sched_selftest_ap_exception(void)
+{
+	selftest_ap_fault = 1;
+}
+
+/*
+ * A CPU that stops for good (a fault on an AP, host_cpu_park): the locks it held are
+ * dropped, the VMs with vCPUs on it stop, its vCPUs are released here (VMCLEAR) and
+ * virtualization is turned off, so the firmware gets a CPU it can INIT again.
+ */
 static void sched_cpu_lost(void)
 {
 	struct sched_cpu *me = sched_this_cpu();
@@ -417,16 +429,14 @@ static void sched_cpu_lost(void)
 			rspin_drop_if_held(&vm_list[i]->lock);
 	rspin_drop_if_held(&hc_lock);
 	log_cpu_lost();
-	while (me->head) {
-		struct vcpu *v = me->head;
-
+	me->running = NULL;
+	for (struct vcpu *v = me->head; v; v = v->sched_next)
 		vm_stop(v->vm, -1, "host CPU %u stopped after a fault", me->index);
-		/* No VMCLEAR: its VMCS stays on this CPU and is leaked (vmx_vcpu_destroy says so). */
-		me->head = v->sched_next;
-		v->sched_next = NULL;
-		__atomic_store_n(&v->released, true, __ATOMIC_RELEASE);
-	}
-	me->fpu_owner = NULL;
+	while (me->head)
+		sched_release(me, me->head);
+	if (me->timer)
+		lapic_timer_stop();
+	vendor->cpu_disable();
 }
 
 /* What each AP runs (host_cpu_start): enable, report, wait for sched_run, then its loop. */

@@ -33,6 +33,9 @@ struct vcpu *vcpu_current(void);
 /* Makes the vCPU's CPU look at it soon: an IPI when that is another CPU (no-op for this one). */
 void sched_kick(struct vcpu *vcpu);
 
+/* selftest = ap-exception: the first AP that runs a vCPU executes UD2 after that slice. */
+void sched_selftest_ap_exception(void);
+
 /* Gives a new vCPU the FPU state of a CPU after INIT. */
 void sched_vcpu_init_fpu(struct vcpu *vcpu);
 

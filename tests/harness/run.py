@@ -753,6 +753,26 @@ def smp_checks(virt):
     return checks, absent
 
 
+def smp_fault_checks(park):
+    """tests/configs/smp-fault.cfg: #UD in hypervisor code on CPU 1 is reported with that
+    CPU's number, stops only CPU 1 and its VM; the BSP finishes and powers off."""
+    checks = [
+        ("selftest announced", r"^selftest: the first AP raises #UD after its first time slice$"),
+        ("conf-a ran on CPU 1", r"^sched: CPU 1 runs \[conf-a\] vCPU 0$"),
+        ("the report names CPU 1",
+         r"^PANIC on CPU 1 \(APIC ID \d+\): host exception 6 \(#UD invalid opcode\) "
+         r"in hypervisor code$"),
+        ("register dump", r"^PANIC on CPU 1 .*\n  RIP=[0-9a-f]{16} CS=[0-9a-f]{4} RFLAGS="),
+        ("the VM on CPU 1 stopped", r"^\[conf-a\] stopped: host CPU 1 stopped after a fault$"),
+        ("CPU 1 parked", rf"^CPU 1: stopped; {park}$"),
+        ("the BSP carried on", r"^CPU 1: stopped;(?:.*\n)*?all VMs have stopped$"),
+        ("powered off", POWEROFF),
+    ]
+    absent = [("no panic on the BSP", r"PANIC on CPU 0"),
+              ("the guest did not finish on a dead CPU", r"^\[conf-a\] SUMMARY:")]
+    return checks, absent
+
+
 def smp_jobs(vendor):
     """Two host CPUs: tests/configs/smp.cfg on QEMU -smp 2 (AMD-V, MP services) or on
     Bochs with cpu: count=2 (VT-x, INIT-SIPI-SIPI); on Bochs also the two-VM hypercall and
@@ -760,6 +780,16 @@ def smp_jobs(vendor):
     an AP (its local APIC timer / the VMX-preemption timer) are checked."""
     if vendor == "svm":
         checks, absent = smp_checks("AMD-V")
+        fault_checks, fault_absent = smp_fault_checks("back to the firmware")
+
+        def fault():
+            b = Boot("smp-fault-svm")
+            files = [f"{BUILD}/guests/conformance.bin=/guests/conformance.bin"]
+            b.run(qemu_cmd(b, esp_image(b, cfg("smp-fault.cfg"), files), smp=2), 240)
+            expect(b, fault_checks, fault_absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        fault.__name__ = "smp_fault_svm"
 
         def svm():
             b = Boot("smp-svm")
@@ -769,9 +799,17 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         svm.__name__ = "smp_svm"
-        return [svm]
+        return [svm, fault]
 
     checks, absent = smp_checks("VT-x")
+    fault_checks, fault_absent = smp_fault_checks("halted")
+
+    def fault():
+        b = Boot("smp-fault-vmx-skylake")
+        iso = iso_image(b, cfg("smp-fault.cfg"), [f"{BUILD}/guests/conformance.bin=guests/conformance.bin"])
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x", cpus=2), 300, env=bochs_env())
+        expect(b, fault_checks, fault_absent)
+        bochs_check_poweroff(b)
 
     def conf():
         b = Boot("smp-vmx-skylake")
@@ -794,7 +832,7 @@ def smp_jobs(vendor):
             bochs_check_poweroff(b)
         job.__name__ = f"{name}_vmx_smp"
         return job
-    return [conf,
+    return [conf, fault,
             two_vms("hypercall", "hypercall.cfg", "hypercall", hypercall_checks,
                     [("hc", 1), ("hc-peer", 1), ("hc-none", 1)]),
             two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 1)])]
