@@ -773,6 +773,11 @@ def smp_fault_checks(park):
     return checks, absent
 
 
+# On three host CPUs the VMs of tests/configs/hypercall.cfg spread over the two APs, so
+# IPC and the clipboard go between VMs running at the same time on different CPUs.
+HC_SMP3_PINS = [("hc", 1), ("hc-peer", 2), ("hc-none", 1)]
+
+
 def smp_jobs(vendor):
     """Two host CPUs: tests/configs/smp.cfg on QEMU -smp 2 (AMD-V, MP services) or on
     Bochs with cpu: count=2 (VT-x, INIT-SIPI-SIPI); on Bochs also the two-VM hypercall and
@@ -799,7 +804,21 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         svm.__name__ = "smp_svm"
-        return [svm, fault]
+
+        def hc3():
+            hc_checks, hc_absent = hypercall_checks()
+            hc_checks = hc_checks + [(f"{vm} on CPU {c}", rf"^sched: CPU {c} runs \[{re.escape(vm)}\] vCPU 0$")
+                                     for vm, c in HC_SMP3_PINS]
+            b = Boot("hypercall-svm-smp3")
+            b.run(qemu_cmd(b, esp_image(b, cfg("hypercall.cfg"),
+                                        [f"{BUILD}/guests/hypercall.bin=/guests/hypercall.bin"]),
+                           smp=3), 300)
+            expect(b, hc_checks, hc_absent + [("no CPU left idle",
+                                               r"stays idle|did not (start|report|finish)")])
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        hc3.__name__ = "hypercall_svm_smp3"
+        return [svm, fault, hc3]
 
     checks, absent = smp_checks("VT-x")
     fault_checks, fault_absent = smp_fault_checks("halted")
@@ -825,17 +844,16 @@ def smp_jobs(vendor):
             checks = checks + [(f"{vm} on CPU {c}", rf"^sched: CPU {c} runs \[{re.escape(vm)}\] vCPU 0$")
                                for vm, c in pins]
             absent = absent + [("no CPU left idle", r"stays idle|did not (start|report|finish)")]
-            b = Boot(f"{name}-vmx-smp")
+            b = Boot(f"{name}-vmx-smp3")
             iso = iso_image(b, cfg(config), [f"{BUILD}/guests/{guest}.bin=guests/{guest}.bin"])
-            b.run(bochs_cmd(b, iso, "corei7_skylake_x", cpus=2), 400, env=bochs_env())
+            b.run(bochs_cmd(b, iso, "corei7_skylake_x", cpus=3), 500, env=bochs_env())
             expect(b, checks, absent)
             bochs_check_poweroff(b)
-        job.__name__ = f"{name}_vmx_smp"
+        job.__name__ = f"{name}_vmx_smp3"
         return job
     return [conf, fault,
-            two_vms("hypercall", "hypercall.cfg", "hypercall", hypercall_checks,
-                    [("hc", 1), ("hc-peer", 1), ("hc-none", 1)]),
-            two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 1)])]
+            two_vms("hypercall", "hypercall.cfg", "hypercall", hypercall_checks, HC_SMP3_PINS),
+            two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 2)])]
 
 
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
