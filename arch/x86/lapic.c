@@ -94,25 +94,41 @@ void lapic_eoi(void)
 	lapic_write(LAPIC_EOI, 0);
 }
 
+/*
+ * Counts the timer against the TSC over 1 ms, the counter read next to each TSC read so
+ * both measure the same interval.  The lowest of a few samples wins: an emulator's CPU
+ * thread that is descheduled between the two reads only ever adds timer ticks.
+ */
 bool lapic_timer_calibrate(void)
 {
-	u64 t0, wait = host_tsc_hz() / 1000;
-	u32 left;
+	u64 wait = host_tsc_hz() / 1000, best = 0;
 
 	if (lapic_ticks_per_ms)
 		return true;
+	if (!wait)
+		return false;
 	lapic_write(LAPIC_TIMER_DIVIDE, 0xb);	/* divide by 1 */
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | LAPIC_VECTOR_KICK);
-	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffff);
-	t0 = rdtsc();
-	while (rdtsc() - t0 < wait)
-		cpu_relax();
-	left = lapic_read(LAPIC_TIMER_CURRENT);
+	for (int i = 0; i < 5; i++) {
+		u32 c0, c1;
+		u64 t0, t1, ticks;
+
+		lapic_write(LAPIC_TIMER_INITIAL, 0xffffffff);
+		c0 = lapic_read(LAPIC_TIMER_CURRENT);
+		t0 = rdtsc();
+		while (rdtsc() - t0 < wait)
+			cpu_relax();
+		c1 = lapic_read(LAPIC_TIMER_CURRENT);
+		t1 = rdtsc();
+		if (c1 >= c0 || t1 <= t0)
+			continue;
+		ticks = (u64)(c0 - c1) * wait / (t1 - t0);
+		if (ticks && (!best || ticks < best))
+			best = ticks;
+	}
 	lapic_write(LAPIC_TIMER_INITIAL, 0);
-	if (left >= 0xffffffffu)
-		return false;
-	lapic_ticks_per_ms = 0xffffffffu - left;
-	return true;
+	lapic_ticks_per_ms = best;
+	return best != 0;
 }
 
 u64 lapic_timer_ticks_per_ms(void)
