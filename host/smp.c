@@ -16,6 +16,7 @@ static u32 percpu_apic_ids[HOST_MAX_CPUS];
 static bool percpu_running[HOST_MAX_CPUS];
 static void (*lost_hook)(void);
 static bool aborting;
+static bool bsp_kickable = true;
 
 /* The mailbox: one call at a time (posters serialise on the lock). */
 static struct spinlock bsp_call_lock;
@@ -75,9 +76,14 @@ void host_cpus_wait_finished(u64 timeout_us)
 		}
 }
 
+void host_cpu_set_bsp_kickable(bool ok)
+{
+	bsp_kickable = ok;
+}
+
 void host_cpu_kick(u32 cpu)
 {
-	if (cpu >= host_cpu_count() || cpu == host_cpu_index())
+	if (cpu >= host_cpu_count() || cpu == host_cpu_index() || (!cpu && !bsp_kickable))
 		return;
 	lapic_send_ipi(host_cpu_apic_id(cpu), LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | LAPIC_VECTOR_KICK);
 }

@@ -555,9 +555,20 @@ void sched_assign(struct vcpu *v)
 void sched_run(void)
 {
 	bool any = !vm_all_reaped();
+	u64 flags = read_rflags();
 
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+	/*
+	 * Interrupts on while vCPUs run (the firmware-hosted BSP has them on already): the
+	 * standalone BSP takes its kicks and its own local APIC timer, which end a guest's
+	 * turn, right after the exit they cause.
+	 */
+	cpu_sti();
 	sched_loop(&cpus[0]);
+	if (cpus[0].timer)
+		lapic_timer_stop();
+	if (!(flags & X86_RFLAGS_IF))
+		cpu_cli();
 	host_cpus_wait_finished(AP_FINISH_WAIT_US);
 	for (u32 c = 1; c < cpu_count; c++)
 		if (host_cpu_running(c))

@@ -156,8 +156,12 @@ void uefi_smp_init(void)
 {
 	EFI_GUID guid = UEFI_CPU_ARCH_PROTOCOL_GUID;
 
+	u16 cs;
+
+	asm("mov %%cs, %0" : "=r"(cs));
 	lapic_init();
-	arch_idt_init((u16)({ u16 cs; asm("mov %%cs, %0" : "=r"(cs)); cs; }));
+	arch_idt_init(cs);
+	host_cpu_set_bsp_kickable(false);
 	if (host_cpu_count() < 2)
 		return;
 	if (uefi_bs->LocateProtocol(&guid, NULL, (void **)&cpu_arch) ||
@@ -165,7 +169,9 @@ void uefi_smp_init(void)
 		cpu_arch = NULL;
 		log_warn("smp: cannot take vector 0x%x on the BSP; APs reach it only at its timer tick\n",
 			 LAPIC_VECTOR_KICK);
+		return;
 	}
+	host_cpu_set_bsp_kickable(true);
 }
 
 /* Waits (bounded) until the firmware has taken every AP back, so our image can go away. */
@@ -185,6 +191,7 @@ void uefi_smp_fini(void)
 		ap->done = NULL;
 	}
 	if (cpu_arch) {
+		host_cpu_set_bsp_kickable(false);
 		cpu_arch->register_interrupt_handler(cpu_arch, LAPIC_VECTOR_KICK, NULL);
 		cpu_arch = NULL;
 	}
