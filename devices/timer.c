@@ -11,6 +11,7 @@ void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), 
 	t->fire = fire;
 	t->opaque = opaque;
 	t->lock = NULL;
+	t->firing = 0;
 	t->next = NULL;
 }
 
@@ -51,6 +52,13 @@ void dev_timer_cancel(struct dev_timer *t)
 	spin_unlock(&list_lock);
 }
 
+void dev_timer_cancel_sync(struct dev_timer *t)
+{
+	dev_timer_cancel(t);
+	while (__atomic_load_n(&t->firing, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
 bool dev_timer_any_armed(void)
 {
 	return armed_list != NULL;
@@ -70,6 +78,7 @@ u64 dev_timer_poll(u64 now)
 		for (struct dev_timer *t = armed_list; t; t = t->next) {
 			if (t->deadline_ns <= now) {
 				dev_timer_unlink(t);
+				__atomic_store_n(&t->firing, 1, __ATOMIC_RELAXED);
 				due = t;
 				break;
 			}
@@ -81,6 +90,7 @@ u64 dev_timer_poll(u64 now)
 			due->fire(due, now);
 			if (due->lock)
 				rspin_unlock(due->lock);
+			__atomic_store_n(&due->firing, 0, __ATOMIC_RELEASE);
 			again = true;
 		}
 	}

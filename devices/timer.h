@@ -17,6 +17,7 @@ struct dev_timer {
 	void *opaque;
 	/* Taken around fire() when set: the device's VM lock (struct vm.lock), see below. */
 	struct rspinlock *lock;
+	u32 firing;		/* a CPU has taken it off the list to fire it */
 	struct dev_timer *next;	/* in the armed list */
 };
 
@@ -30,8 +31,13 @@ void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), 
 void dev_timer_set_lock(struct dev_timer *t, struct rspinlock *lock);
 /* Arms (or moves) the timer to fire at deadline_ns (0 is taken as 1). */
 void dev_timer_arm(struct dev_timer *t, u64 deadline_ns);
-/* Disarms it; harmless when not armed.  A device must cancel its timers before it is freed. */
+/* Disarms it; harmless when not armed. */
 void dev_timer_cancel(struct dev_timer *t);
+/*
+ * Disarms it and waits until no other CPU is still firing it: what a device calls for each
+ * timer before it is freed, without holding the timer's lock (vm_destroy holds none).
+ */
+void dev_timer_cancel_sync(struct dev_timer *t);
 /* Fires every timer due at now; returns the earliest remaining deadline, 0 when none is armed. */
 u64 dev_timer_poll(u64 now);
 bool dev_timer_any_armed(void);

@@ -48,5 +48,9 @@ int main(void)
 	dev_timer_cancel(&t[0]);
 	dev_timer_cancel(&t[0]);
 	unit_check(!dev_timer_any_armed(), "cancel twice is harmless", "%s", "");
+	/* cancel_sync: nothing is firing here, so it returns at once and leaves the timer disarmed. */
+	dev_timer_arm(&t[0], 1000000);
+	dev_timer_cancel_sync(&t[0]);
+	unit_check(!t[0].armed && !t[0].firing, "cancel_sync disarms and returns", "%s", "");
 	return unit_summary();
 }
