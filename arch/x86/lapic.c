@@ -20,6 +20,7 @@
 #define LAPIC_TIMER_CURRENT 0x390
 #define LAPIC_TIMER_DIVIDE 0x3e0
 #define LAPIC_LVT_MASKED BIT(16)
+#define LAPIC_LVT_PERIODIC BIT(17)
 #define LAPIC_ICR_BUSY BIT(12)
 #define LAPIC_ICR_WAIT_LOOPS 1000000
 
@@ -148,11 +149,17 @@ void lapic_timer_arm(u64 deadline_tsc)
 		/* Whole milliseconds first, so the product cannot overflow. */
 		ticks = d / tsc_per_ms * lapic_ticks_per_ms +
 			d % tsc_per_ms * lapic_ticks_per_ms / tsc_per_ms;
-		ticks = MAX(ticks, 1ULL);
-		ticks = MIN(ticks, 0xffffffffULL);
 	}
+	/* At least 10 us between interrupts, at most what the counter holds. */
+	ticks = MAX(ticks, MAX(lapic_ticks_per_ms / 100, 1ULL));
+	ticks = MIN(ticks, 0xffffffffULL);
 	lapic_write(LAPIC_TIMER_DIVIDE, 0xb);
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_VECTOR_KICK);	/* one-shot, unmasked */
+	/*
+	 * Periodic, not one-shot: an expiry that comes while the host is still on its way into
+	 * the guest (interrupts on, so it is taken there) is followed by another one, so a
+	 * guest never runs unbounded.  The scheduler re-arms before every entry.
+	 */
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_VECTOR_KICK | LAPIC_LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_INITIAL, (u32)ticks);
 }
 

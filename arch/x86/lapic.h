@@ -25,7 +25,10 @@ void lapic_eoi(void);
 bool lapic_timer_calibrate(void);
 /* The calibrated rate (0 before). */
 u64 lapic_timer_ticks_per_ms(void);
-/* One-shot timer interrupt (LAPIC_VECTOR_KICK) at deadline_tsc, clamped to the counter's range. */
+/*
+ * Timer interrupt (LAPIC_VECTOR_KICK) at deadline_tsc, then again every such interval until
+ * re-armed or stopped; the interval is clamped to 10 us .. the counter's range.
+ */
 void lapic_timer_arm(u64 deadline_tsc);
 void lapic_timer_stop(void);
 
