@@ -818,7 +818,24 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         hc3.__name__ = "hypercall_svm_smp3"
-        return [svm, fault, hc3]
+
+        def timer3():
+            t_checks, t_absent = timer_checks()
+            t_checks = t_checks + [
+                ("timer-a on CPU 1", r"^sched: CPU 1 runs \[timer-a\] vCPU 0$"),
+                ("timer-b on CPU 2", r"^sched: CPU 2 runs \[timer-b\] vCPU 0$"),
+                *[(f"{vm}: a busy guest on its own AP gets its ticks (local APIC timer exits)",
+                   rf"^\[{vm}\] INFO: timer: periodic 1 khz timer over one second of a busy guest "
+                   r"\(no exits\): (9[5-9]\d|10[0-4]\d)$") for vm in ("timer-a", "timer-b")]]
+            b = Boot("timer-svm-smp3")
+            b.run(qemu_cmd(b, esp_image(b, cfg("timer.cfg"),
+                                        [f"{BUILD}/guests/timer.bin=/guests/timer.bin"]), smp=3) +
+                  ["-icount", "shift=3,sleep=off"], 400)
+            expect(b, t_checks, t_absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        timer3.__name__ = "timer_svm_smp3"
+        return [svm, fault, hc3, timer3]
 
     checks, absent = smp_checks("VT-x")
     fault_checks, fault_absent = smp_fault_checks("halted")
