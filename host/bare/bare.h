@@ -103,7 +103,7 @@ const struct bare_acpi_header *bare_acpi_table_at(u64 phys);
 void bare_info_init(const struct bare_boot_info *bi);
 
 /* smp.c: the BSP's local APIC; APs are started on demand (host_cpu_start). */
-void bare_smp_init(void);
+void bare_smp_init(const struct bare_boot_info *bi);
 
 /* power.c */
 void bare_power_init(void);

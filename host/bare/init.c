@@ -42,7 +42,7 @@ void bare_host_init(const struct bare_boot_info *bi)
 	bare_time_init();
 	bare_acpi_init(bi);
 	bare_info_init(bi);
-	bare_smp_init();
+	bare_smp_init(bi);
 	bare_power_init();
 	bare_files_init(bi);
 }

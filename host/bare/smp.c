@@ -1,6 +1,6 @@
 /*
  * Standalone APs: INIT-SIPI-SIPI through the BSP's local APIC (SDM vol. 3A, 9.4.4.1),
- * with the real-mode trampoline of host/bare/ap_start.asm copied to TRAMP_ADDR below
+ * with the real-mode trampoline of host/bare/ap_start.asm copied to tramp_addr below
  * 1 MiB.  Each AP enters long mode on the hypervisor's page tables (the BSP's CR3), then
  * gets its own GDT copy with a TSS whose IST stacks are its own, the shared IDT, its
  * per-CPU block and its own stack, all allocated here on the BSP before the start.
@@ -14,8 +14,14 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
-/* Conventional memory the page allocator never hands out (it starts at 1 MiB). */
-#define TRAMP_ADDR 0x8000ULL
+/*
+ * Conventional memory the page allocator never hands out (it starts at 1 MiB): the first
+ * page from 0x8000 up that the memory map calls available and that holds neither the
+ * Multiboot2 information nor a module (bare_smp_init picks it).
+ */
+#define TRAMP_FIRST 0x8000ULL
+#define TRAMP_END 0x9F000ULL
+static u64 tramp_addr;
 #define AP_STACK_PAGES 16
 #define AP_IST_PAGES 4
 #define AP_GDT_BYTES 512
@@ -52,11 +58,42 @@ static struct bare_ap *aps[HOST_MAX_CPUS];
 static struct bare_ap *volatile ap_starting;
 static bool have_lapic;
 
-void bare_smp_init(void)
+static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+static bool tramp_page_ok(const struct bare_boot_info *bi, u64 p)
+{
+	bool available = false;
+
+	for (u32 i = 0; i < bi->mmap_count; i++) {
+		const struct bare_mem_range *r = &bi->mmap[i];
+
+		if (!overlaps(p, p + PAGE_SIZE, r->base, r->base + r->len))
+			continue;
+		if (r->type != BARE_MEM_AVAILABLE || r->base > p || r->base + r->len < p + PAGE_SIZE)
+			return false;
+		available = true;
+	}
+	if (!available || overlaps(p, p + PAGE_SIZE, bi->info_start, bi->info_end))
+		return false;
+	for (u32 i = 0; i < bi->module_count; i++)
+		if (overlaps(p, p + PAGE_SIZE, bi->modules[i].start, bi->modules[i].end))
+			return false;
+	return true;
+}
+
+void bare_smp_init(const struct bare_boot_info *bi)
 {
 	have_lapic = lapic_init();
 	if (have_lapic)
 		lapic_enable();
+	for (u64 p = TRAMP_FIRST; p < TRAMP_END && !tramp_addr; p += PAGE_SIZE)
+		if (tramp_page_ok(bi, p))
+			tramp_addr = p;
+	if (!tramp_addr && host_cpu_count() > 1)
+		log_warn("smp: no free page below 1 MiB for the AP start-up code; APs stay idle\n");
 }
 
 bool host_cpu_owns_timer(void)
@@ -111,11 +148,11 @@ static struct bare_ap *bare_ap_alloc(u32 cpu)
 
 static void bare_tramp_install(void)
 {
-	struct bare_ap_tramp_params *p = (void *)(uintptr_t)(TRAMP_ADDR + 8);
+	struct bare_ap_tramp_params *p = (void *)(uintptr_t)(tramp_addr + 8);
 	struct descriptor_pointer gdtr;
 
 	asm volatile("sgdt %0" : "=m"(gdtr));
-	memcpy((void *)(uintptr_t)TRAMP_ADDR, bare_ap_tramp,
+	memcpy((void *)(uintptr_t)tramp_addr, bare_ap_tramp,
 	       (size_t)(bare_ap_tramp_end - bare_ap_tramp));
 	/* The BSP's GDT (flat code 0x08, data 0x10) until the AP loads its own copy. */
 	p->gdt_limit = gdtr.limit;
@@ -151,6 +188,8 @@ int host_cpu_start(u32 cpu, void (*fn)(void *), void *arg)
 
 	if (!cpu || cpu >= host_cpu_count() || !have_lapic || host_cpu_index() != 0)
 		return -EINVAL;
+	if (!tramp_addr)
+		return -ENOMEM;
 	if (host_cpu_running(cpu))
 		return -EBUSY;
 	if ((u64)(uintptr_t)bare_ap_long >> 32 || read_cr3() >> 32)
@@ -170,7 +209,7 @@ int host_cpu_start(u32 cpu, void (*fn)(void *), void *arg)
 	lapic_send_ipi(apic, LAPIC_ICR_INIT | LAPIC_ICR_ASSERT);
 	host_udelay(10000);
 	for (int i = 0; i < 2 && !ap->alive; i++) {
-		lapic_send_ipi(apic, LAPIC_ICR_STARTUP | (u32)(TRAMP_ADDR >> 12));
+		lapic_send_ipi(apic, LAPIC_ICR_STARTUP | (u32)(tramp_addr >> 12));
 		bare_ap_wait_alive(ap, i ? AP_ALIVE_WAIT_US : 200);
 	}
 	if (!ap->alive) {
