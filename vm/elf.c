@@ -43,7 +43,11 @@ int elf_open(struct elf_file *f, const void *data, u64 size, const char **why)
 	u64 table;
 
 	memset(f, 0, sizeof(*f));
-	if (!elf_is_elf(data, size) || size < 52) {
+	if (!elf_is_elf(data, size)) {
+		*why = "not an ELF file";
+		return -EINVAL;
+	}
+	if (size < 52) {
 		*why = "ELF header truncated";
 		return -EINVAL;
 	}
