@@ -3,7 +3,8 @@
 
 usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
-                       the hypervisor; part of svm/vmx once CONFORMANCE is True)
+                       the hypervisor; part of svm/vmx once CONFORMANCE is True),
+                       or boot, boot-svm, boot-vmx (only the boot-format guests)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -416,7 +417,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm")
 
 
 def vmx_jobs():
@@ -458,7 +459,8 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
+        boot_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -659,6 +661,55 @@ def hypercall_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+BOOT_GUESTS = ("mb1", "pvh", "linux")
+
+
+def boot_checks():
+    """What the serial console must show after tests/configs/boot.cfg."""
+    checks = []
+    for vm in BOOT_GUESTS:
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: loaded with its initrd", rf"^{p}initrd /guests/boot_{vm}.bin: \d+ bytes at 0x"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def boot_jobs(vendor):
+    """The boot-format guests (Multiboot, PVH, bzImage) under the hypervisor: boot-svm on QEMU,
+    boot-vmx-<model> on both Bochs models."""
+    checks, absent = boot_checks()
+    guests = [f"{BUILD}/guests/boot_{g}.bin" for g in BOOT_GUESTS]
+    if vendor == "svm":
+        def svm():
+            b = Boot("boot-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("boot.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  240)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "boot_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"boot-vmx-{label}")
+            iso = iso_image(b, cfg("boot.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"boot_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
 def timer_checks():
     """What the serial console must show after tests/configs/timer.cfg."""
     checks = []
@@ -818,7 +869,7 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx"):
+                     "conformance-vmx", "boot", "boot-svm", "boot-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -837,6 +888,10 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    if suite in ("boot", "boot-svm"):
+        jobs += boot_jobs("svm")
+    if suite in ("boot", "boot-vmx"):
+        jobs += boot_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
