@@ -238,7 +238,7 @@ int loader_state_flat32(struct loader_boot *b, u32 entry)
 static int loader_identity_map(struct loader_boot *b)
 {
 	u64 pml4 = PLAT_BOOT_PAGE_TABLES, pdpt = pml4 + PAGE_SIZE, pd = pdpt + PAGE_SIZE;
-	u64 table[512];
+	static u64 table[512];		/* not on the stack: VMs are created one at a time */
 	int err;
 
 	memset(table, 0, sizeof(table));
