@@ -420,6 +420,14 @@ static void test_bzimage_good(void)
 	rd = rd32(bp + 0x218);
 	CHECK_U64("bzImage initrd_addr_max: initrd ends below it", rd,
 		  (0x3000000 - sizeof(initrd_data)) & ~0xfffULL);
+	/* A header claiming to run past boot_params' room for it is cut at 0x290. */
+	make_bzimage();
+	bz[0x201] = 0xff;
+	bz[0x28f] = 0x66;
+	bz[0x290] = 0x77;
+	LOADED("bzImage header ending at 0x301: loads", boot(bz, bz_size, NULL, 0, ""));
+	CHECK("bzImage long header: copied up to 0x290, not beyond",
+	      rd8(bp + 0x28f) == 0x66 && rd8(bp + 0x290) == 0);
 	/* The kernel's command-line limit. */
 	make_bzimage();
 	put32(bz + 0x238, 12);
@@ -894,6 +902,17 @@ static void test_mb1_good(void)
 	CHECK_U64("Multiboot higher-half: entry translated to physical", b.rip, 0x100020);
 	CHECK("Multiboot higher-half: at p_paddr", !memcmp(ram + 0x100000, elf + 0x800, 0x1000));
 	CHECK_U64("Multiboot without initrd: mods_count 0", rd32(mbi + 20), 0);
+
+	/* An ELF64 Multiboot kernel. */
+	{
+		struct seg_spec s64[1] = { { ELF_PT_LOAD, 0x800, 0x600000, 0x600000, 0x1000, 0x1000 } };
+
+		make_elf(true, ELF_EM_X86_64, 0x600100, s64, 1);
+		put_mb_header(elf + MB_HDR_OFF, 0, 0);
+		LOADED("Multiboot ELF64: loads", boot(elf, elf_size, NULL, 0, ""));
+		CHECK_U64("Multiboot ELF64: entry", b.rip, 0x600100);
+		CHECK("Multiboot ELF64: segment loaded", !memcmp(ram + 0x600000, elf + 0x800, 0x1000));
+	}
 
 	/* A text-mode request is met (no framebuffer to report). */
 	make_mb1(0x400000, 0x400000, MB1_FLAG_VIDEO_MODE);
