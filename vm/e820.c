@@ -1,4 +1,4 @@
-/* The guest's e820 memory map (vm/e820.h): RAM from guest_mem, the fixed reserved ranges from vm/platform.h. */
+/* The guest's e820 memory map (vm/e820.h): RAM from guest_mem, reserved ranges from vm/platform.h. */
 #include "vm/e820.h"
 #include "vm/platform.h"
 #include "lib/errno.h"

@@ -1,4 +1,7 @@
-/* The guest's e820 memory map, built once from its guest_mem regions and vm/platform.h; every loader passes it on. */
+/*
+ * The guest's e820 memory map, built from its guest_mem regions and vm/platform.h;
+ * every loader passes it on.
+ */
 #ifndef VM_E820_H
 #define VM_E820_H
 

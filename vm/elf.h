@@ -1,4 +1,7 @@
-/* Bounds-checked reading of ELF32 and ELF64 executables (program headers and notes) for the PVH and Multiboot loaders. */
+/*
+ * Bounds-checked reading of ELF32 and ELF64 executables (program headers and
+ * notes) for the PVH and Multiboot loaders.
+ */
 #ifndef VM_ELF_H
 #define VM_ELF_H
 

@@ -9,7 +9,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 
-/* Setup header fields (offsets in the image and in boot_params, boot.rst "The Real-Mode Kernel Header"). */
+/* Setup header offsets, the same in the image and in boot_params (boot.rst, the header table). */
 #define HDR_SETUP_SECTS		0x1f1
 #define HDR_SYSSIZE		0x1f4
 #define HDR_BOOT_FLAG		0x1fe
