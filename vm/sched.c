@@ -39,16 +39,22 @@ struct sched_cpu {
 	u64 slices, exits;
 	bool timer;		/* its local APIC timer is ours and calibrated */
 	u64 initial_xcr0;	/* XCR0 to give back to the firmware (APs) */
+	/* vCPUs pinned to it while it runs (a restarted VM): the BSP adds, the CPU takes. */
+	struct spinlock incoming_lock;
+	struct vcpu *incoming;
 };
 
 static struct sched_cpu cpus[HOST_MAX_CPUS];
 static u32 cpu_count;		/* CPUs that may run vCPUs: index 0 .. cpu_count-1 */
 static u32 assign_next;
 static u32 go;			/* set by sched_run: the APs start their loops */
+static u32 done;		/* set by the BSP when every VM is freed: the APs finish */
 static u32 selftest_ap_fault;	/* selftest = ap-exception, until an AP has taken it */
 static bool has_tsc_aux;
 static bool use_xsave;
 static u64 host_xcr0_all;	/* every state component the CPU supports */
+
+static void sched_take_incoming(struct sched_cpu *me);
 
 static struct sched_cpu *sched_this_cpu(void)
 {
@@ -299,7 +305,8 @@ static void sched_release(struct sched_cpu *me, struct vcpu *v)
 
 static bool sched_has_work(struct sched_cpu *me)
 {
-	if (host_cpus_aborting())
+	if (host_cpus_aborting() || __atomic_load_n(&me->incoming, __ATOMIC_RELAXED) ||
+	    (me->index && __atomic_load_n(&done, __ATOMIC_RELAXED)))
 		return true;
 	for (struct vcpu *v = me->head; v; v = v->sched_next)
 		if (v->vm->state != VM_STATE_RUNNING || v->state == VCPU_RUNNABLE)
@@ -362,6 +369,7 @@ static void sched_loop(struct sched_cpu *me)
 				sched_release(me, me->head);
 			break;
 		}
+		sched_take_incoming(me);
 		sched_poll_timers(me);
 		for (v = me->head; v; v = next_v) {
 			struct vm *vm = v->vm;
@@ -403,9 +411,14 @@ static void sched_loop(struct sched_cpu *me)
 				cpu_relax();
 			}
 		}
+		/*
+		 * The BSP frees stopped VMs (and recreates restarting ones, handing their vCPUs
+		 * to the APs); it finishes when every VM is gone, the APs when it says so.
+		 */
 		if (bsp)
 			vm_reap_stopped();
-		if (!me->head && (!bsp || vm_all_reaped()))
+		if (bsp ? !me->head && vm_all_reaped() :
+			  !me->head && __atomic_load_n(&done, __ATOMIC_ACQUIRE))
 			break;
 	}
 }
@@ -518,6 +531,44 @@ void sched_init(void)
 	log_info("sched: %u of %u CPU%s run vCPUs\n", ready, n, n == 1 ? "" : "s");
 }
 
+/* Appended, so each CPU runs its vCPUs in creation order. */
+static void sched_append(struct sched_cpu *me, struct vcpu *v)
+{
+	struct vcpu **p = &me->head;
+
+	while (*p)
+		p = &(*p)->sched_next;
+	v->sched_next = NULL;
+	*p = v;
+	me->vcpus++;
+}
+
+/* Takes the vCPUs the BSP handed over (oldest first: the hand-over list is newest first). */
+static void sched_take_incoming(struct sched_cpu *me)
+{
+	struct vcpu *list, *rev = NULL;
+
+	if (!__atomic_load_n(&me->incoming, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&me->incoming_lock);
+	list = me->incoming;
+	me->incoming = NULL;
+	spin_unlock(&me->incoming_lock);
+	while (list) {
+		struct vcpu *next = list->sched_next;
+
+		list->sched_next = rev;
+		rev = list;
+		list = next;
+	}
+	while (rev) {
+		struct vcpu *next = rev->sched_next;
+
+		sched_append(me, rev);
+		rev = next;
+	}
+}
+
 /*
  * Pinning: vCPUs are dealt round-robin over the APs that enabled virtualization, in the
  * order of their creation, so the vCPUs of one VM land on different CPUs.  The BSP runs
@@ -540,15 +591,16 @@ void sched_assign(struct vcpu *v)
 	v->cpu = c;
 	v->released = false;
 	v->sched_next = NULL;
-	/* Appended, so each CPU runs its vCPUs in creation order. */
-	{
-		struct vcpu **p = &cpus[c].head;
-
-		while (*p)
-			p = &(*p)->sched_next;
-		*p = v;
+	if (!__atomic_load_n(&go, __ATOMIC_ACQUIRE) || c == host_cpu_index()) {
+		sched_append(&cpus[c], v);
+	} else {
+		/* The CPU owns its list while it runs: hand the vCPU over, and wake the CPU. */
+		spin_lock(&cpus[c].incoming_lock);
+		v->sched_next = cpus[c].incoming;
+		cpus[c].incoming = v;
+		spin_unlock(&cpus[c].incoming_lock);
+		host_cpu_kick(c);
 	}
-	cpus[c].vcpus++;
 	log_printf(LOG_INFO, v->vm->name, "vCPU %u pinned to CPU %u\n", v->id, c);
 }
 
@@ -565,6 +617,9 @@ void sched_run(void)
 	 */
 	cpu_sti();
 	sched_loop(&cpus[0]);
+	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+	for (u32 c = 1; c < cpu_count; c++)
+		host_cpu_kick(c);
 	if (cpus[0].timer)
 		lapic_timer_stop();
 	if (!(flags & X86_RFLAGS_IF))

@@ -4,7 +4,8 @@
 usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
                        the hypervisor; part of svm/vmx once CONFORMANCE is True),
-                       or smp, smp-svm, smp-vmx (two host CPUs; part of svm/vmx)
+                       or boot, boot-svm, boot-vmx (only the boot-format guests),
+                       or smp, smp-svm, smp-vmx (two and three host CPUs; part of svm/vmx)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -418,7 +419,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm")
 
 
 def vmx_jobs():
@@ -460,7 +461,8 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
+        boot_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -657,6 +659,55 @@ def hypercall_jobs(vendor):
             expect(b, checks, absent)
             bochs_check_poweroff(b)
         job.__name__ = f"hypercall_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
+BOOT_GUESTS = ("mb1", "pvh", "linux")
+
+
+def boot_checks():
+    """What the serial console must show after tests/configs/boot.cfg."""
+    checks = []
+    for vm in BOOT_GUESTS:
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: loaded with its initrd", rf"^{p}initrd /guests/boot_{vm}.bin: \d+ bytes at 0x"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def boot_jobs(vendor):
+    """The boot-format guests (Multiboot, PVH, bzImage) under the hypervisor: boot-svm on QEMU,
+    boot-vmx-<model> on both Bochs models."""
+    checks, absent = boot_checks()
+    guests = [f"{BUILD}/guests/boot_{g}.bin" for g in BOOT_GUESTS]
+    if vendor == "svm":
+        def svm():
+            b = Boot("boot-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("boot.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  240)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "boot_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"boot-vmx-{label}")
+            iso = iso_image(b, cfg("boot.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"boot_vmx_{label}"
         return job
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
@@ -979,7 +1030,8 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx", "smp", "smp-svm", "smp-vmx"):
+                     "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
+                     "smp-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -998,6 +1050,10 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    if suite in ("boot", "boot-svm"):
+        jobs += boot_jobs("svm")
+    if suite in ("boot", "boot-vmx"):
+        jobs += boot_jobs("vmx")
     if suite in ("smp", "smp-svm", "svm", "all"):
         jobs += smp_jobs("svm")
     if suite in ("smp", "smp-vmx", "vmx", "all"):
