@@ -59,6 +59,14 @@ void arch_exception_handle(struct exception_frame *f)
 	}
 	if (f->vector == LAPIC_VECTOR_SPURIOUS || f->vector == 0x27 || f->vector == 0x2f)
 		return;
+	/*
+	 * Any other interrupt is someone else's (the APIC's task priority keeps the firmware's
+	 * device interrupts away from APs): acknowledge it and carry on rather than stop the CPU.
+	 */
+	if (f->vector >= 32) {
+		lapic_eoi();
+		return;
+	}
 	fmt_snprintf(reason, sizeof(reason), "host exception %llu (%s) in hypervisor code",
 		     (unsigned long long)f->vector, arch_exception_name(f->vector));
 	panic_frame(reason, f);

@@ -11,6 +11,7 @@
 #define APIC_BASE_ENABLE BIT(11)
 #define APIC_BASE_EXTD BIT(10)
 
+#define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0
 #define LAPIC_ICR_LOW 0x300
@@ -58,6 +59,17 @@ bool lapic_init(void)
 void lapic_enable(void)
 {
 	lapic_write(LAPIC_SVR, (lapic_read(LAPIC_SVR) & ~0xffu) | BIT(8) | LAPIC_VECTOR_SPURIOUS);
+	/*
+	 * SDM 11.8.3.1: a task priority just below the kick vector's class.  Device interrupts
+	 * the firmware routes with lowest-priority delivery then go to a CPU with a lower
+	 * priority (the BSP, which handles them), and nothing else interrupts this CPU.
+	 */
+	lapic_set_tpr(LAPIC_VECTOR_KICK - 0x10);
+}
+
+void lapic_set_tpr(u8 tpr)
+{
+	lapic_write(LAPIC_TPR, tpr);
 }
 
 int lapic_send_ipi(u32 apic_id, u32 icr_low)

@@ -16,8 +16,13 @@
 
 /* Finds the APIC (IA32_APIC_BASE) on the calling CPU; false when it is disabled. */
 bool lapic_init(void);
-/* Software-enables the calling CPU's APIC with the spurious vector (standalone BSP, APs). */
+/*
+ * Software-enables the calling CPU's APIC with the spurious vector (standalone BSP, APs)
+ * and raises its task priority so only the kick vector (and NMIs, INIT, SIPI) get through.
+ */
 void lapic_enable(void);
+/* The task priority (TPR): interrupts of this priority class and below are held. */
+void lapic_set_tpr(u8 tpr);
 /* Sends an IPI; 0, or -EIO when the ICR stayed busy (bounded wait). */
 int lapic_send_ipi(u32 apic_id, u32 icr_low);
 void lapic_eoi(void);

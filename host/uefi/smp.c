@@ -64,6 +64,7 @@ static void uefi_ap_main(void *p)
 			ap->fn(ap->arg);
 		cpu_cli();
 		lapic_timer_stop();
+		lapic_set_tpr(0);
 		/* TR keeps our TSS (its pages stay allocated); the firmware never reloads it. */
 		asm volatile("lgdt %0" : : "m"(ap->fw_gdtr) : "memory");
 		asm volatile("lidt %0" : : "m"(ap->fw_idtr) : "memory");
