@@ -886,7 +886,20 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         timer3.__name__ = "timer_svm_smp3"
-        return [svm, fault, hc3, timer3]
+
+        def standalone():
+            # The standalone image on QEMU (SeaBIOS, GRUB): INIT-SIPI-SIPI and AMD-V on an AP.
+            b = Boot("smp-svm-standalone")
+            modules = [f"{BUILD}/guests/{g}.bin=guests/{g}.bin" for g in ("conformance", "triplefault")]
+            iso = iso_image(b, cfg("smp.cfg"), modules)
+            b.run(["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "EPYC,+svm,+npt",
+                   "-smp", "2", "-m", "512", "-cdrom", iso, "-display", "none", "-monitor", "none",
+                   "-serial", f"file:{b.serial_path}", "-net", "none", "-no-reboot"], 300)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        standalone.__name__ = "smp_svm_standalone"
+        return [svm, fault, hc3, timer3, standalone]
 
     checks, absent = smp_checks("VT-x")
     fault_checks, fault_absent = smp_fault_checks("halted")
