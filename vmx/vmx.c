@@ -947,6 +947,10 @@ static void vmx_write_host_state(struct vmx_vcpu *x, struct vmx_percpu *pc)
 	if (x->exit_ctl & EXIT_LOAD_IA32_PAT)
 		vmcs_put(x, VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_put(x, VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_stub);
+	/* The MSRs an exit gives back to the host are this CPU's. */
+	if (x->host_msrs)
+		for (int i = 0; i < SWAP_COUNT; i++)
+			x->host_msrs[i].value = rdmsr(swap_msrs[i]);
 }
 
 /* SDM 24.4: guest state from the common vCPU registers. */
