@@ -804,6 +804,36 @@ def smp_checks(virt):
     return checks, absent
 
 
+def smp3_checks(virt):
+    """tests/configs/smp3.cfg on three host CPUs: conf-a's two vCPUs on the two APs, the
+    stop of conf-a on CPU 1 releasing its vCPU on CPU 2, the triple fault on CPU 2."""
+    checks = [
+        ("APs enabled", rf"^{virt}: enabled on CPU 1 (?:.*\n)*?{virt}: enabled on CPU 2 "),
+        ("three CPUs run vCPUs", r"^sched: 3 of 3 CPUs run vCPUs$"),
+        ("conf-a vCPU 0 on CPU 1", r"^\[conf-a\] vCPU 0 pinned to CPU 1$"),
+        ("conf-a vCPU 1 on CPU 2", r"^\[conf-a\] vCPU 1 pinned to CPU 2$"),
+        ("conf-b on CPU 1", r"^\[conf-b\] vCPU 0 pinned to CPU 1$"),
+        ("triple on CPU 2", r"^\[triple\] vCPU 0 pinned to CPU 2$"),
+        ("CPU 1 ran conf-a", r"^sched: CPU 1 runs \[conf-a\] vCPU 0$"),
+        ("CPU 1 ran conf-b", r"^sched: CPU 1 runs \[conf-b\] vCPU 0$"),
+        ("CPU 2 ran triple", r"^sched: CPU 2 runs \[triple\] vCPU 0$"),
+        ("triple stopped on CPU 2", r"^\[triple\] stopped: triple fault"),
+        ("conf-a stopped by isa-debug-exit 0",
+         r"^\[conf-a\] stopped: isa-debug-exit 0x00, exit status 1$"),
+        ("conf-b stopped by isa-debug-exit 0",
+         r"^\[conf-b\] stopped: isa-debug-exit 0x00, exit status 1$"),
+        ("conf-a: summary with 0 failed", r"^\[conf-a\] SUMMARY: \d+ passed, 0 failed"),
+        ("conf-b: summary with 0 failed", r"^\[conf-b\] SUMMARY: \d+ passed, 0 failed"),
+        ("CPU 2 released conf-a's second vCPU: every VM freed", r"^all VMs have stopped"),
+        ("powered off", POWEROFF),
+    ]
+    absent = [("no FAIL line from any VM", r"^\[[^\]]+\] FAIL:"),
+              ("no CPU left idle", r"stays idle|did not (start|report|finish)"),
+              ("conf-a not declared stuck", r"^\[conf-a\] stopped: every vCPU"),
+              ("no panic", r"PANIC")]
+    return checks, absent
+
+
 def smp_fault_checks(park):
     """tests/configs/smp-fault.cfg: #UD in hypervisor code on CPU 1 is reported with that
     CPU's number, stops only CPU 1 and its VM; the BSP finishes and powers off."""
@@ -899,7 +929,17 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         standalone.__name__ = "smp_svm_standalone"
-        return [svm, fault, hc3, timer3, standalone]
+
+        def three():
+            c3, a3 = smp3_checks("AMD-V")
+            b = Boot("smp3-svm")
+            files = [f"{BUILD}/guests/{g}.bin=/guests/{g}.bin" for g in ("conformance", "triplefault")]
+            b.run(qemu_cmd(b, esp_image(b, cfg("smp3.cfg"), files), smp=3), 300)
+            expect(b, c3, a3)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        three.__name__ = "smp3_svm"
+        return [svm, fault, hc3, timer3, standalone, three]
 
     checks, absent = smp_checks("VT-x")
     fault_checks, fault_absent = smp_fault_checks("halted")
@@ -919,6 +959,15 @@ def smp_jobs(vendor):
         expect(b, checks, absent)
         bochs_check_poweroff(b)
 
+    def three():
+        c3, a3 = smp3_checks("VT-x")
+        b = Boot("smp3-vmx-skylake")
+        modules = [f"{BUILD}/guests/{g}.bin=guests/{g}.bin" for g in ("conformance", "triplefault")]
+        iso = iso_image(b, cfg("smp3.cfg"), modules)
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x", megs=512, cpus=3), 500, env=bochs_env())
+        expect(b, c3, a3)
+        bochs_check_poweroff(b)
+
     def two_vms(name, config, guest, base_checks, pins):
         def job():
             checks, absent = base_checks()
@@ -932,7 +981,7 @@ def smp_jobs(vendor):
             bochs_check_poweroff(b)
         job.__name__ = f"{name}_vmx_smp3"
         return job
-    return [conf, fault,
+    return [conf, fault, three,
             two_vms("hypercall", "hypercall.cfg", "hypercall", hypercall_checks, HC_SMP3_PINS),
             two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 2)])]
 
