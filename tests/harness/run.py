@@ -747,7 +747,13 @@ def timer_jobs(vendor):
             # 1 % check measures the hypervisor, not how much CPU a loaded host gives QEMU.
             b.run(qemu_cmd(b, esp_image(b, cfg("timer.cfg"), [f"{guest}=/guests/timer.bin"])) +
                   ["-icount", "shift=3,sleep=off"], 400)
-            expect(b, checks, absent)
+            # Both VMs share the AP (-smp 2): a busy guest gets the ticks of its own time
+            # slices (about half), because the AP's local APIC timer ends AMD-V entries at
+            # each deadline; with only slice ends it got 4 %.
+            busy = [(f"{vm}: a busy guest on the AP gets the ticks of its slices",
+                     rf"^\[{vm}\] INFO: timer: periodic 1 khz timer over one second of a busy "
+                     r"guest \(no exits\): ([3-9]\d\d|1000)$") for vm in ("timer-a", "timer-b")]
+            expect(b, checks + busy, absent)
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         svm.__name__ = "timer_svm"
@@ -900,22 +906,6 @@ def smp_jobs(vendor):
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         hc3.__name__ = "hypercall_svm_smp3"
 
-        def timer3():
-            t_checks, t_absent = timer_checks()
-            t_checks = t_checks + [
-                ("timer-a on CPU 1", r"^sched: CPU 1 runs \[timer-a\] vCPU 0$"),
-                ("timer-b on CPU 2", r"^sched: CPU 2 runs \[timer-b\] vCPU 0$"),
-                *[(f"{vm}: a busy guest on its own AP gets its ticks (local APIC timer exits)",
-                   rf"^\[{vm}\] INFO: timer: periodic 1 khz timer over one second of a busy guest "
-                   r"\(no exits\): (9[5-9]\d|10[0-4]\d)$") for vm in ("timer-a", "timer-b")]]
-            b = Boot("timer-svm-smp3")
-            b.run(qemu_cmd(b, esp_image(b, cfg("timer.cfg"),
-                                        [f"{BUILD}/guests/timer.bin=/guests/timer.bin"]), smp=3) +
-                  ["-icount", "shift=3,sleep=off"], 400)
-            expect(b, t_checks, t_absent)
-            check(f"{b.name}: QEMU exited by itself after power-off",
-                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
-        timer3.__name__ = "timer_svm_smp3"
 
         def standalone():
             # The standalone image on QEMU (SeaBIOS, GRUB): INIT-SIPI-SIPI and AMD-V on an AP.
@@ -939,7 +929,7 @@ def smp_jobs(vendor):
             check(f"{b.name}: QEMU exited by itself after power-off",
                   not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         three.__name__ = "smp3_svm"
-        return [svm, fault, hc3, timer3, standalone, three]
+        return [svm, fault, hc3, standalone, three]
 
     checks, absent = smp_checks("VT-x")
     fault_checks, fault_absent = smp_fault_checks("halted")
