@@ -814,7 +814,8 @@ def smp3_checks(virt):
     """tests/configs/smp3.cfg on three host CPUs: conf-a's two vCPUs on the two APs, the
     stop of conf-a on CPU 1 releasing its vCPU on CPU 2, the triple fault on CPU 2."""
     checks = [
-        ("APs enabled", rf"^{virt}: enabled on CPU 1 (?:.*\n)*?{virt}: enabled on CPU 2 "),
+        ("CPU 1 enabled", rf"^{virt}: enabled on CPU 1 \(APIC ID \d+\)"),
+        ("CPU 2 enabled", rf"^{virt}: enabled on CPU 2 \(APIC ID \d+\)"),
         ("three CPUs run vCPUs", r"^sched: 3 of 3 CPUs run vCPUs$"),
         ("conf-a vCPU 0 on CPU 1", r"^\[conf-a\] vCPU 0 pinned to CPU 1$"),
         ("conf-a vCPU 1 on CPU 2", r"^\[conf-a\] vCPU 1 pinned to CPU 2$"),
