@@ -105,6 +105,12 @@ static void sched_fpu_switch(struct sched_cpu *me, struct vcpu *next)
 		 * image saved while a vCPU had XCR0 = 3 keeps XSTATE_BV[1] after a save with
 		 * XCR0 = 1, so a vCPU that lowered its XCR0 would make the restore fault.
 		 */
+		/*
+		 * The outgoing vCPU's XCR0 is what the CPU holds: a CPU (QEMU's TCG) that does not
+		 * honour the XSETBV intercept lets the guest write it directly.
+		 */
+		if (me->fpu_owner)
+			me->fpu_owner->xcr0 = xgetbv0();
 		xsetbv(0, host_xcr0_all);
 		if (me->fpu_owner)
 			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])me->fpu_owner->fpu)
