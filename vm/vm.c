@@ -7,6 +7,7 @@
 #include "vm/hc_internal.h"
 #include "boot/config.h"
 #include "devices/devices.h"
+#include "devices/acpi.h"
 #include "mm/gva.h"
 #include "host/host.h"
 #include "lib/errno.h"
@@ -211,6 +212,9 @@ static struct vm *vm_create(const struct cfg_vm *cfg)
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
 		vm->vcpus[vm->vcpu_count++] = v;
 	}
+	/* The MADT needs the vCPU count; the tables go in before the loader fills RAM. */
+	if (!err)
+		err = acpi_build(vm);
 	if (!err)
 		err = loader_load(vm, vm->vcpus[0], cfg);
 	for (u32 i = 0; !err && i < vm->vcpu_count; i++) {
@@ -299,6 +303,14 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	hc_display_vm_stopped(vm);
 	log_printf(LOG_INFO, vm->name, "stopped: %s\n", reason);
 	vm_print_counters(vm);
+}
+
+void vm_request_reset(struct vm *vm)
+{
+	if (vm->state == VM_STATE_STOPPED)
+		return;
+	vm->reset_requested = true;
+	vm_stop(vm, 0, "reset requested by the guest");
 }
 
 static void vm_dump_insn(struct vcpu *v)

@@ -74,6 +74,8 @@ struct vm {
 	enum vm_state state;
 	int exit_status;	/* isa-debug-exit status, or -1 */
 	const char *stop_reason;
+	/* The guest asked for a reset (port 0xCF9, the keyboard controller, the FADT reset register). */
+	bool reset_requested;
 
 	struct guest_mem mem;
 	struct stage2 stage2;
@@ -97,6 +99,12 @@ struct vm {
 /* Ends the VM: marks every vCPU stopped, logs why, prints its exit counters. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The guest asked for a reset: marks the VM for restart and stops its vCPUs with the report
+ * "reset requested by the guest".  (Until restart recreates the VM, the VM stays stopped.)
+ */
+void vm_request_reset(struct vm *vm);
 
 /* Stops the VM with the vCPU's registers, the exit record and the instruction bytes. */
 void vm_stop_with_dump(struct vcpu *vcpu, const struct vm_exit *exit, const char *why);
