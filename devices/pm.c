@@ -42,7 +42,7 @@
 struct pm_state {
 	struct vm *vm;
 	u16 sts, en, cnt;
-	bool tmr_msb;		/* bit 31 of the PM timer when TMR_STS was last evaluated */
+	u64 tmr_half;		/* ticks / 2^31 when TMR_STS was last evaluated */
 	bool sci;		/* the level on the SCI line */
 	struct dev_timer timer;	/* the next carry out of bit 31 while TMR_EN is set */
 };
@@ -54,12 +54,13 @@ static u64 pm_ticks(u64 ns)
 
 static void pm_update(struct pm_state *p, u64 now)
 {
-	bool msb = (pm_ticks(now) >> 31) & 1, sci;
+	u64 half = pm_ticks(now) >> 31;
+	bool sci;
 
-	/* TMR_STS is set whenever bit 31 of the counter changes (ACPI 4.8.2.1). */
-	if (msb != p->tmr_msb) {
+	/* TMR_STS is set whenever bit 31 of the counter changes (ACPI PM timer), however often. */
+	if (half != p->tmr_half) {
 		p->sts |= PM1_TMR;
-		p->tmr_msb = msb;
+		p->tmr_half = half;
 	}
 	sci = (p->cnt & CNT_SCI_EN) && (p->sts & p->en & PM1_SCI_SOURCES);
 	if (sci != p->sci) {
@@ -176,7 +177,7 @@ int pm_create(struct vm *vm)
 		return -ENOMEM;
 	p->vm = vm;
 	p->cnt = CNT_SCI_EN;
-	p->tmr_msb = (pm_ticks(host_time_ns()) >> 31) & 1;
+	p->tmr_half = pm_ticks(host_time_ns()) >> 31;
 	dev_timer_init(&p->timer, pm_timer_fire, p);
 	vm->dev->pm = p;
 	h.opaque = p;
