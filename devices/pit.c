@@ -164,6 +164,8 @@ static void pit_state_at(const struct pit_channel *c, u64 now, u32 *count, bool 
 		break;
 	}
 	*count %= mod;
+	if (!c->gate && (c->mode == 2 || c->mode == 3))
+		*out = true;	/* a low gate forces OUT high in modes 2 and 3 */
 }
 
 static u16 pit_read_count(const struct pit_channel *c, u64 now)
