@@ -3,7 +3,9 @@
 
 usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
-                       the hypervisor; part of svm/vmx once CONFORMANCE is True)
+                       the hypervisor; part of svm/vmx once CONFORMANCE is True),
+                       or platform-svm, platform-vmx (the platform-device guests
+                       alone; they are part of svm and vmx)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -416,7 +418,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm")
+        timer_jobs("svm") + platform_jobs("svm")
 
 
 def vmx_jobs():
@@ -458,7 +460,7 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + platform_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -712,6 +714,68 @@ def timer_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+PLATFORM_NAMES = (
+    "pm timer advances", "pm1a_cnt reads sci_en", "pit channel 2 out low while counting",
+    "pit channel 2 counts 10 ms of pm timer time", "pit read-back status of channel 2",
+    "pit latched count of channel 2", "rtc register d reads vrt", "rtc register b: 24-hour bcd",
+    "rtc century byte", "rtc nvram keeps a byte", "rtc nvram base memory",
+    "rtc seconds tick over within 1.2 s", "rtc register a just after an update: uip clear",
+    "rtc year set under set",
+    "pci 00.0 is 1b36:0008", "pci 00.0 class is a host bridge", "pci empty slot reads all ones",
+    "pci word read at 0xcfe", "fw_cfg signature", "fw_cfg cpu count",
+    "8042 status: no data, input buffer empty", "8042 self-test", "acpi rsdp at 0xe0000",
+    "acpi rsdp checksum", "acpi rsdp extended checksum", "acpi rsdp revision 2", "acpi rsdt",
+    "acpi rsdt checksum", "acpi fadt first in the rsdt", "acpi fadt sci_int 9",
+    "acpi fadt pm1a_cnt_blk", "acpi madt second in the rsdt",
+    "acpi madt has one local apic per vcpu")
+
+
+def platform_checks():
+    """What the serial console must show after tests/configs/platform.cfg."""
+    p = re.escape("[plat] ")
+    checks = [(f"plat: {n}", rf"^{p}PASS: platform: {re.escape(n)}$") for n in PLATFORM_NAMES]
+    checks += [
+        ("plat: summary with 0 failed", rf"^{p}SUMMARY: {len(PLATFORM_NAMES)} passed, 0 failed$"),
+        ("plat: powered off through ACPI S5",
+         rf"^{p}stopped: guest powered off \(ACPI S5\): clean shutdown, exit status 0$"),
+        ("reset: about to write 0xCF9",
+         r"^\[reset\] PASS: reset: writing 6 to the reset control register 0xcf9$"),
+        ("reset: stopped for a reset", r"^\[reset\] stopped: reset requested by the guest$"),
+        ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def platform_jobs(vendor):
+    """The platform-device test guests (docs/guest.md): platform-svm on QEMU,
+    platform-vmx-<model> on both Bochs models."""
+    checks, absent = platform_checks()
+    guests = [f"{BUILD}/guests/platform.bin", f"{BUILD}/guests/reset.bin"]
+    if vendor == "svm":
+        def svm():
+            b = Boot("platform-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("platform.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  300)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "platform_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"platform-vmx-{label}")
+            iso = iso_image(b, cfg("platform.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"platform_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
     violated check and stops only that VM."""
@@ -818,7 +882,7 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx"):
+                     "conformance-vmx", "platform-svm", "platform-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -837,6 +901,10 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    if suite == "platform-svm":
+        jobs += platform_jobs("svm")
+    if suite == "platform-vmx":
+        jobs += platform_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
