@@ -128,7 +128,7 @@ static void acpi_gas(u8 *p, u8 space, u8 bits, u8 access, u64 addr)
 	put_le(p + 4, addr, 8);
 }
 
-/* The DSDT's AML: \_S5, and \_SB with the PCI root bridge, COM1 and motherboard resources. */
+/* The DSDT's AML: \_S5, and \_SB with the PCI root bridge, COM1, the RTC, motherboard resources. */
 static void acpi_dsdt_body(struct aml *a)
 {
 	aml_name_begin(a, "\\_S5");
@@ -173,6 +173,17 @@ static void acpi_dsdt_body(struct aml *a)
 	aml_buffer_begin(a);
 	aml_res_io(a, PLAT_PORT_COM1, 8);
 	aml_res_irq(a, 1u << PLAT_IRQ_COM1);
+	aml_res_end(a);
+	aml_end(a);
+	aml_end(a);
+
+	aml_device_begin(a, "RTC");
+	aml_name_begin(a, "_HID");
+	aml_integer(a, aml_eisaid("PNP0B00"));
+	aml_name_begin(a, "_CRS");
+	aml_buffer_begin(a);
+	aml_res_io(a, PLAT_PORT_RTC, 2);
+	aml_res_irq(a, 1u << PLAT_IRQ_RTC);
 	aml_res_end(a);
 	aml_end(a);
 	aml_end(a);

@@ -600,6 +600,11 @@ int main(void)
 		CHECK("DSDT: COM1 _CRS: 0x3F8 and IRQ 4", f && resources(f->bytes, f->len, &io, &wio,
 		      &bus, &mem, &irq, &fmem) && io == 1 && irq == 1 && le(f->bytes + 2, 2) == 0x3f8 &&
 		      le(f->bytes + 9, 2) == 0x10);
+		f = find("\\_SB_.RTC_._CRS");
+		CHECK("DSDT: RTC (PNP0B00) _CRS: 0x70 and IRQ 8", find("\\_SB_.RTC_._HID") &&
+		      find("\\_SB_.RTC_._HID")->ival == aml_eisaid("PNP0B00") && f &&
+		      resources(f->bytes, f->len, &io, &wio, &bus, &mem, &irq, &fmem) && io == 1 &&
+		      irq == 1 && le(f->bytes + 2, 2) == 0x70 && le(f->bytes + 9, 2) == 0x100);
 		f = find("\\_SB_.MRES._CRS");
 		CHECK("DSDT: motherboard resources reserve ECAM", f && resources(f->bytes, f->len, &io,
 		      &wio, &bus, &mem, &irq, &fmem) && fmem == 1 && le(f->bytes + 4, 4) == PLAT_ECAM_GPA);
