@@ -66,7 +66,7 @@ struct pit_channel {
 struct pit_state {
 	struct vm *vm;
 	struct pit_channel ch[3];
-	u8 sysb;		/* port 0x61 bits 0-3 as written */
+	u8 sysb;		/* port 0x61 bits 0-3 as written; they read back */
 };
 
 /* Ticks of the 1.193182 MHz clock in ns nanoseconds (no overflow for any u64). */
@@ -387,7 +387,7 @@ static void pit_in(void *opaque, u16 port, u8 size, u32 *val)
 		bool out2;
 
 		pit_state_at(&p->ch[2], now, &count, &out2);
-		*val = (p->sysb & (SYSB_GATE2 | SYSB_SPEAKER)) | (out2 ? SYSB_OUT2 : 0) |
+		*val = p->sysb | (out2 ? SYSB_OUT2 : 0) |
 		       ((now / REFRESH_HALF_NS) & 1 ? SYSB_REFRESH : 0);
 		return;
 	}

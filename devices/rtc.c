@@ -68,9 +68,16 @@ static u64 rtc_now(const struct rtc_state *r, u64 host_ns)
 	return host_ns + r->delta_ns;
 }
 
+/* The divider chain runs: the periodic interrupt ticks. */
+static bool rtc_divider_on(const struct rtc_state *r)
+{
+	return (r->cmos[RTC_REG_A] & A_DV_MASK) == A_DV_NORMAL;
+}
+
+/* The time registers update once a second (not while SET holds them). */
 static bool rtc_running(const struct rtc_state *r)
 {
-	return (r->cmos[RTC_REG_A] & A_DV_MASK) == A_DV_NORMAL && !(r->cmos[RTC_REG_B] & B_SET);
+	return rtc_divider_on(r) && !(r->cmos[RTC_REG_B] & B_SET);
 }
 
 static u8 rtc_encode(const struct rtc_state *r, u32 v)
@@ -186,9 +193,9 @@ static void rtc_eval(struct rtc_state *r, u64 host_ns)
 	if (now <= prev)
 		return;
 	r->last_eval = now;
-	if (!rtc_running(r))
+	if (!rtc_divider_on(r))
 		return;
-	if (now / NS_PER_S > prev / NS_PER_S) {
+	if (rtc_running(r) && now / NS_PER_S > prev / NS_PER_S) {
 		u64 first = prev / NS_PER_S + 1, last = now / NS_PER_S;
 
 		r->reg_c |= C_UF;
@@ -213,11 +220,11 @@ static void rtc_schedule(struct rtc_state *r, u64 host_ns)
 	u8 b = r->cmos[RTC_REG_B];
 
 	dev_timer_cancel(&r->timer);
-	if (!rtc_running(r))
+	if (!rtc_divider_on(r))
 		return;
 	if ((b & B_PIE) && per)
 		next = rtc_ticks65536_to_ns((rtc_ticks65536(now) / per + 1) * per);
-	if (b & (B_AIE | B_UIE)) {
+	if ((b & (B_AIE | B_UIE)) && rtc_running(r)) {
 		u64 sec = (now / NS_PER_S + 1) * NS_PER_S;
 
 		if (!next || sec < next)

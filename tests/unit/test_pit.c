@@ -153,6 +153,9 @@ int main(void)
 	memset(fake_pulses, 0, sizeof(fake_pulses));
 	port_out(vm, 0x61, 1, (port_in(vm, 0x61, 1) & ~0x02) | 0x01);
 	CHECK_INT("port 0x61: gate and speaker bits read back", port_in(vm, 0x61, 1) & 0x03, 1);
+	port_out(vm, 0x61, 1, 0x0d);
+	CHECK_INT("port 0x61: bits 0-3 read back", port_in(vm, 0x61, 1) & 0x0f, 0x0d);
+	port_out(vm, 0x61, 1, 0x01);
 	port_out(vm, 0x43, 1, 0xb0);
 	t0 = fake_now;
 	write_lohi(vm, 0x42, 11932);			/* 10 ms */

@@ -177,6 +177,12 @@ int main(void)
 	fake_now += 2 * S;
 	CHECK_INT("PF, AF, UF without enables: no IRQF", rd(0x0c), 0x40 | 0x20 | 0x10);
 	CHECK_INT("and no edge", fake_pulses[PLAT_IRQ_RTC], 0);
+	/* SET holds the time registers, but the divider keeps the periodic flag going. */
+	wr(0x0b, 0x82);
+	rd(0x0c);
+	fake_now += 2 * S;
+	CHECK_INT("SET: PF still set, no UF", rd(0x0c) & 0x50, 0x40);
+	wr(0x0b, 0x02);
 	/* A stopped divider: no updates, no UIP. */
 	wr(0x0a, 0x70 | 0x06);
 	fake_now = (fake_now / S + 1) * S - 1000;
