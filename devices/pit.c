@@ -36,6 +36,11 @@
 #define SYSB_REFRESH 0x10
 #define SYSB_OUT2 0x20
 #define REFRESH_HALF_NS 15085	/* the DRAM refresh request toggles every 15.085 us */
+/*
+ * Periodic interrupts come at most every 60 ticks (about 50 us, 20 kHz): a tiny count would
+ * otherwise have the host fire a timer every couple of microseconds.  Counts read as usual.
+ */
+#define PIT_MIN_IRQ_TICKS 60
 
 struct pit_channel {
 	struct pit_state *pit;
@@ -199,12 +204,13 @@ static void pit_schedule(struct pit_channel *c, u64 now)
 			return;
 		edge = n + 1;
 		break;
-	case 2:
-		edge = (t / n + 1) * n;	/* OUT rises again as the count reloads */
+	default: {
+		/* Mode 2: OUT rises as the count reloads; mode 3: at the start of each high half. */
+		u64 step = n * ((PIT_MIN_IRQ_TICKS + n - 1) / n);
+
+		edge = (t / step + 1) * step;
 		break;
-	default:
-		edge = (t / n + 1) * n;	/* start of each high half */
-		break;
+	}
 	}
 	c->next_tick = edge;
 	dev_timer_arm(&c->timer, c->start_ns + pit_ticks_to_ns(edge - c->paused_ticks));

@@ -66,6 +66,18 @@ int main(void)
 	advance_to(t0 + 51 * MS + 1, 100 * US);
 	CHECK_INT("mode 2: then one per period again", fake_pulses[PLAT_GSI_PIT], 2);
 
+	/* A count of 2 (600 kHz) is held to one edge per 60 ticks. */
+	port_out(vm, 0x43, 1, 0x34);
+	write_lohi(vm, 0x40, 2);
+	memset(fake_pulses, 0, sizeof(fake_pulses));
+	t0 = fake_now;
+	advance_to(t0 + 1 * MS, 1 * US);
+	CHECK("mode 2 with count 2: interrupts held to about 20 kHz",
+	      fake_pulses[PLAT_GSI_PIT] >= 18 && fake_pulses[PLAT_GSI_PIT] <= 21);
+	port_out(vm, 0x43, 1, 0x34);
+	write_lohi(vm, 0x40, 1193);
+	t0 = fake_now;
+
 	/* Read-back: status then count of channel 0 (0xC2: latch both, channel 0). */
 	fake_now = t0 + 100 * MS + 300 * US;
 	port_out(vm, 0x43, 1, 0xc2);
