@@ -15,6 +15,7 @@ PM_TMR          equ 0x608
 PM_HZ           equ 3579545
 SLP_S5          equ (5 << 10) | 0x2000 | 1      ; SLP_TYP 5, SLP_EN, SCI_EN
 PIT_TICKS_10MS  equ 11932
+PM_10MS         equ 35795                       ; 11932 PIT ticks in PM timer ticks
 POLL_LIMIT      equ 20000000
 VCPUS           equ 2
 ACPI_SEG        equ 0xe000                      ; the tables at 0xE0000
@@ -53,41 +54,59 @@ entry:
         mov     esi, n_sci_en
         call    check_eq
 
-        ; ---- PIT channel 2, mode 0, 10 ms, the way Linux's pit_calibrate_tsc() does it
+        ; ---- PIT channel 2, mode 0, 10 ms, the way Linux's pit_calibrate_tsc() does it.
+        ; Both clocks follow host time, so the bounds hold however slow the exits are: OUT2
+        ; must not rise before 10 ms of PM time after the count, nor be low after that.
         in      al, 0x61
         and     al, 0xfd
         or      al, 0x01
         out     0x61, al
         mov     al, 0xb0
         out     0x43, al
+        mov     dx, PM_TMR
+        in      eax, dx
+        mov     [t_pre], eax                    ; before the count is loaded
         mov     al, PIT_TICKS_10MS & 0xff
         out     0x42, al
         mov     al, PIT_TICKS_10MS >> 8
         out     0x42, al
         mov     dx, PM_TMR
         in      eax, dx
-        mov     [t0], eax
+        mov     [t0], eax                       ; after it is loaded
         in      al, 0x61
         movzx   eax, al
         and     eax, 0x20
         xor     edx, edx
         mov     esi, n_out2_low
         call    check_eq
-        mov     ecx, POLL_LIMIT
+        mov     byte [late_low], 0
 .pit_wait:
-        in      al, 0x61
-        test    al, 0x20
-        jnz     .pit_done
-        dec     ecx
-        jnz     .pit_wait
-.pit_done:
         mov     dx, PM_TMR
         in      eax, dx
+        mov     edi, eax                        ; PM time before the sample
+        in      al, 0x61
+        test    al, 0x20
+        jnz     .pit_high
+        mov     eax, edi
         sub     eax, [t0]
-        mov     ebx, PM_HZ / 1000 * 9           ; 9 ms: the PM timer was read just after the count
-        mov     edx, PM_HZ / 1000 * 30          ; 30 ms: slow exits under emulation
-        mov     esi, n_pit_10ms
+        cmp     eax, PM_10MS + 2                ; low this late: the PIT runs slow
+        jb      .pit_wait_on
+        mov     byte [late_low], 1
+.pit_wait_on:
+        cmp     eax, PM_HZ                      ; give up after a second
+        jb      .pit_wait
+.pit_high:
+        mov     dx, PM_TMR
+        in      eax, dx
+        sub     eax, [t_pre]
+        mov     ebx, PM_10MS - 1                ; the clocks' rounding
+        mov     edx, 0xffffffff
+        mov     esi, n_pit_early
         call    check_range
+        movzx   eax, byte [late_low]
+        xor     edx, edx
+        mov     esi, n_pit_late
+        call    check_eq
         ; read-back of channel 2: status (OUT low, count loaded, lohi, mode 0), then the count
         mov     al, 0xb0
         out     0x43, al
@@ -506,6 +525,8 @@ fail_head:
 passed:         dd 0
 failed:         dd 0
 t0:             dd 0
+t_pre:          dd 0
+late_low:       db 0
 rsdt:           dw 0
 sec0:           db 0
 
@@ -525,7 +546,8 @@ n_s5_returned:  db "FAIL: platform: the S5 write to PM1a_CNT returned", 10, 0
 n_pmtmr:        db "pm timer advances", 0
 n_sci_en:       db "pm1a_cnt reads sci_en", 0
 n_out2_low:     db "pit channel 2 out low while counting", 0
-n_pit_10ms:     db "pit channel 2 counts 10 ms of pm timer time", 0
+n_pit_early:    db "pit channel 2 out2 rises no earlier than 10 ms of pm timer time", 0
+n_pit_late:     db "pit channel 2 out2 never low after 10 ms of pm timer time", 0
 n_pit_status:   db "pit read-back status of channel 2", 0
 n_pit_latch:    db "pit latched count of channel 2", 0
 n_rtc_d:        db "rtc register d reads vrt", 0

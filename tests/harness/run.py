@@ -716,7 +716,8 @@ def timer_jobs(vendor):
 
 PLATFORM_NAMES = (
     "pm timer advances", "pm1a_cnt reads sci_en", "pit channel 2 out low while counting",
-    "pit channel 2 counts 10 ms of pm timer time", "pit read-back status of channel 2",
+    "pit channel 2 out2 rises no earlier than 10 ms of pm timer time",
+    "pit channel 2 out2 never low after 10 ms of pm timer time", "pit read-back status of channel 2",
     "pit latched count of channel 2", "rtc register d reads vrt", "rtc register b: 24-hour bcd",
     "rtc century byte", "rtc nvram keeps a byte", "rtc nvram base memory",
     "rtc seconds tick over within 1.2 s", "rtc register a just after an update: uip clear",
