@@ -44,7 +44,7 @@ entry:
         jnz     .pm_spin
         sub     eax, ebx
         mov     ebx, 1
-        mov     edx, PM_HZ                      ; 1000 port reads take less than a second
+        mov     edx, PM_HZ * 10                 ; and by less than 10 s: not garbage
         mov     esi, n_pmtmr
         call    check_range
         mov     dx, PM1A_CNT
