@@ -79,7 +79,7 @@ static void kbc_command(struct kbc_state *k, u8 cmd)
 	default:
 		/* 0xF0-0xFF pulse the output lines whose bits are clear: bit 0 is the reset. */
 		if (cmd >= 0xf0 && !(cmd & OUTPORT_RESET))
-			vm_request_reset(k->vm);
+			vm_request_restart(k->vm, "8042 reset pulse");
 		break;			/* anything else is ignored, as a busy controller might */
 	}
 }
@@ -96,7 +96,7 @@ static void kbc_data(struct kbc_state *k, u8 v)
 	case 0xd1:
 		k->outport = v | 0x01;
 		if (!(v & OUTPORT_RESET))
-			vm_request_reset(k->vm);
+			vm_request_restart(k->vm, "8042 output port");
 		break;
 	case 0xd2:
 	case 0xd3:

@@ -19,5 +19,5 @@ void reset_control_write(struct vm *vm, u8 val)
 {
 	vm->dev->reset_control = val & (RST_SYS | RST_FULL);
 	if (val & RST_CPU)
-		vm_request_reset(vm);
+		vm_request_restart(vm, "port 0xCF9");
 }

@@ -15,6 +15,8 @@
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x20f
@@ -34,6 +36,8 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_VM_CR 0xc0010114
+#define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_AMD_NB_CFG 0xc001001f
 
 #define MTRR_VAR_COUNT 8
 
@@ -90,6 +94,11 @@ static u64 *msr_sreg(struct vcpu_sregs *s, u32 msr)
 }
 
 /* Returns 0 and *val, or -1 for #GP. */
+static bool msr_host_amd(void)
+{
+	return cpuid(0, 0).ebx == 0x68747541;	/* "Auth" */
+}
+
 static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	struct vcpu_sregs *s = vcpu_sregs(v);
@@ -139,10 +148,31 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_MISC_ENABLE:
 		*val = BIT(0);		/* fast strings */
 		return 0;
+	case MSR_MCG_CAP:
+		/*
+		 * CPUID keeps MCE/MCA (a kernel reads these two without a fixup), but the
+		 * machine-check architecture has no error-reporting banks and no MCG_CTL.
+		 */
+		*val = 0;
+		return 0;
+	case MSR_MCG_STATUS:
+		*val = 0;
+		return 0;
 	case MSR_AMD_VM_CR:
-		if (cpuid(0, 0).ebx != 0x68747541)	/* "Auth": AMD only */
+		if (!msr_host_amd())
 			return -1;
 		*val = BIT(3) | BIT(4);	/* SVM disabled and locked */
+		return 0;
+	case MSR_AMD_SYSCFG:
+		/* No memory encryption, no DRAM modification bits (Linux reads it unchecked). */
+		if (!msr_host_amd())
+			return -1;
+		*val = 0;
+		return 0;
+	case MSR_AMD_NB_CFG:
+		if (!msr_host_amd())
+			return -1;
+		*val = v->vm->nb_cfg;
 		return 0;
 	default:
 		return -1;
@@ -212,6 +242,19 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		/* Only the reset value is accepted until the local APIC is modelled. */
 		return (val & ~0xfffULL) == 0xfee00000ULL ? 0 : -1;
 	case MSR_MISC_ENABLE:
+		return 0;
+	case MSR_MCG_STATUS:
+		return val ? -1 : 0;	/* only clearing is allowed (SDM 15.3.1.2) */
+	case MSR_AMD_SYSCFG:
+		return msr_host_amd() && !val ? 0 : -1;
+	case MSR_AMD_NB_CFG:
+		/*
+		 * Stored, per VM as on a real northbridge; bit 46 (CF8 extended configuration
+		 * access) changes nothing since the PCI bus has no extended registers on 0xCF8.
+		 */
+		if (!msr_host_amd())
+			return -1;
+		v->vm->nb_cfg = val;
 		return 0;
 	case MSR_TSC:
 		v->tsc_offset = val - rdtsc();

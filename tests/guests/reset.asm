@@ -1,6 +1,7 @@
-; Reset test guest: writes 6 (RST_CPU | SYS_RST) to port 0xCF9, the FADT's reset register,
-; so MACROHARD must stop this VM with "reset requested by the guest".  If the write returns,
-; the guest says so and exits with status 1.
+; Reset test guest: writes 6 (RST_CPU | SYS_RST) to port 0xCF9, the FADT's reset register
+; (assembled with RESET_KBC, as reset_kbc.asm: command 0xFE to the 8042 instead), so
+; MACROHARD must stop this VM with "reset requested by the guest" and start it again.  If the
+; write returns, the guest says so and exits with status 1.
 
 %include "include/mhtest.inc"
 %include "include/mode.inc"
@@ -21,9 +22,14 @@ entry:
         mov     esi, msg_about
         call    real_puts
         call    real_drain
+%ifdef RESET_KBC
+        mov     al, 0xfe
+        out     0x64, al
+%else
         mov     dx, 0xcf9
         mov     al, 0x06
         out     dx, al
+%endif
         mov     esi, msg_alive
         call    real_puts
         call    real_drain
@@ -34,5 +40,10 @@ entry:
 
         SERIAL_LIB real
 
+%ifdef RESET_KBC
+msg_about:      db "PASS: reset: 8042 command 0xfe pulses the reset line", 10, 0
+msg_alive:      db "FAIL: reset: the 8042 reset command returned", 10, 0
+%else
 msg_about:      db "PASS: reset: writing 6 to the reset control register 0xcf9", 10, 0
 msg_alive:      db "FAIL: reset: the write to 0xcf9 returned", 10, 0
+%endif

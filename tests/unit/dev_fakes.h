@@ -77,12 +77,12 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
-void vm_request_reset(struct vm *vm)
+void vm_request_restart(struct vm *vm, const char *why)
 {
 	if (vm->state == VM_STATE_STOPPED)
 		return;
-	vm->reset_requested = true;
-	vm_stop(vm, 0, "reset requested by the guest");
+	vm->restart = true;
+	vm_stop(vm, 0, "reset requested by the guest (%s)", why);
 }
 
 int devices_register_ports(struct vm *vm, const struct port_handler *h)

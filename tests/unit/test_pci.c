@@ -147,7 +147,7 @@ int main(void)
 	      vm->state == VM_STATE_RUNNING);
 	CHECK_INT("0xCF9 reads back SYS_RST", port_in(vm, 0xcf9, 1), 0x02);
 	port_out(vm, 0xcf9, 1, 0x06);
-	CHECK("0xCF9 RST_CPU requests a reset", vm->reset_requested &&
+	CHECK("0xCF9 RST_CPU requests a reset", vm->restart &&
 	      vm->state == VM_STATE_STOPPED && strstr(fake_stop_reason, "reset requested"));
 
 	pci_destroy(vm);

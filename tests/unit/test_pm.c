@@ -90,7 +90,7 @@ int main(void)
 	port_out(vm, 0x60, 1, 0x03);
 	CHECK("output port written with bit 0 set: no reset", vm->state == VM_STATE_RUNNING);
 	port_out(vm, 0x64, 1, 0xfe);
-	CHECK("0xFE pulses reset: the VM stops for a reset", vm->reset_requested &&
+	CHECK("0xFE pulses reset: the VM stops for a reset", vm->restart &&
 	      vm->state == VM_STATE_STOPPED && strstr(fake_stop_reason, "reset requested by the guest"));
 	kbc_destroy(vm);
 	fake_vm_free(vm);
@@ -99,7 +99,7 @@ int main(void)
 	kbc_create(vm);
 	port_out(vm, 0x64, 1, 0xd1);
 	port_out(vm, 0x60, 1, 0x02);
-	CHECK("output port bit 0 cleared: reset", vm->reset_requested);
+	CHECK("output port bit 0 cleared: reset", vm->restart);
 	kbc_destroy(vm);
 	fake_vm_free(vm);
 	return unit_summary();
