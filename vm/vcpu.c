@@ -1,6 +1,8 @@
 /* vCPU helpers shared by the exit handlers: state access, instruction fetch, RIP, exceptions. */
 #include "vm/vm.h"
+#include "vm/sched.h"
 #include "mm/gva.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/decode.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -149,4 +151,32 @@ void vcpu_inject_page_fault(struct vcpu *v, u64 gla, u32 error_code)
 	vcpu_sregs(v)->cr2 = gla;
 	vcpu_sregs_changed(v);
 	vcpu_inject_exception(v, EXC_PF, true, error_code);
+}
+
+void vcpu_real_mode_state(struct vcpu *v, u16 cs, u16 ip, u16 sp)
+{
+	vcpu_sregs_real_mode(&v->sregs, cs);
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[GPR_RSP] = sp;
+	v->rip = ip;
+	v->rflags = X86_RFLAGS_FIXED;
+}
+
+/*
+ * SDM vol. 3, 8.4.4.1 and 9.1.1: after INIT the processor waits for a start-up IPI, whose
+ * vector names the 4 KiB page it starts in, in real mode; EDX holds the processor signature.
+ * TSC, TSC_AUX and the MTRRs keep their values.
+ */
+void vcpu_start_up(struct vcpu *v, u8 vector)
+{
+	vcpu_real_mode_state(v, (u16)vector << 8, 0, 0);
+	v->gpr[GPR_RDX] = cpuid(1, 0).eax;
+	sched_vcpu_init_fpu(v);
+	/* The state above is the whole state: nothing may be fetched over it from the back-end. */
+	v->sregs_valid = true;
+	v->sregs_dirty = true;
+	v->rip_dirty = true;
+	v->reset_pending = true;
+	v->state = VCPU_RUNNABLE;
+	vcpu_wakeups++;
 }
