@@ -579,7 +579,7 @@ static bool lapic_x2_reserved(u32 off, u64 val)
 
 	switch (off) {
 	case 0x80: ok = 0xff; break;
-	case 0xf0: ok = 0x1ff; break;
+	case 0xf0: ok = 0x3ff; break;
 	case 0x280: case 0xb0: ok = 0; break;
 	case 0x300: ok = 0xffffffff000ccfffULL; break;
 	case 0x320: ok = lvt_writable[LAPIC_LVT_TIMER] | BIT(18); break;
@@ -622,7 +622,7 @@ static int lapic_reg_write(struct lapic *l, u32 off, u64 val)
 		l->dfr = v32 | 0x0fffffff;
 		break;
 	case 0xf0:
-		l->svr = v32 & 0x1ff;
+		l->svr = v32 & 0x3ff;	/* vector, enable, focus checking (no effect) */
 		if (!(l->svr & SVR_ENABLE))
 			for (int i = 0; i < LAPIC_LVT_COUNT; i++)
 				l->lvt[i] |= LVT_MASKED;

@@ -282,6 +282,13 @@ int pic_create(struct vm *vm)
 	/* IRQ 0-2 (timer, keyboard, cascade) and 8, 13 (RTC, FPU) are always edge-triggered. */
 	p->chip[0].elcr_mask = 0xf8;
 	p->chip[1].elcr_mask = 0xde;
+	/*
+	 * As a PC BIOS leaves them, with every input masked: a guest without firmware must not
+	 * take device interrupts at vector 0 before it has programmed the chips.
+	 */
+	p->chip[0].irq_base = 0x08;
+	p->chip[1].irq_base = 0x70;
+	p->chip[0].imr = p->chip[1].imr = 0xff;
 	vm->dev->pic = p;
 	for (int i = 0; i < 3 && !err; i++) {
 		struct port_handler h = {

@@ -42,6 +42,10 @@ int main(void)
 	CHECK_INT("three port ranges", vm->dev->port_count, 3);
 	p = vm->dev->pic;
 
+	CHECK_U64("reset: every master input masked", in(0x21), 0xff);
+	CHECK_U64("reset: every slave input masked", in(0xa1), 0xff);
+	pulse(1);
+	CHECK("reset: masked, no output", !pic_output(vm));
 	out(0x21, 0x5a);
 	init_pics(0x01);
 	CHECK_U64("ICW1 clears IMR", in(0x21), 0);
