@@ -156,6 +156,11 @@ int main(void)
 	pic_port_write(vm->dev->pic, 0x21, 0x04);
 	pic_port_write(vm->dev->pic, 0x21, 0x01);
 	pic_port_write(vm->dev->pic, 0x21, 0x00);
+	pic_port_write(vm->dev->pic, 0xa0, 0x11);
+	pic_port_write(vm->dev->pic, 0xa1, 0x70);
+	pic_port_write(vm->dev->pic, 0xa1, 0x02);
+	pic_port_write(vm->dev->pic, 0xa1, 0x01);
+	pic_port_write(vm->dev->pic, 0xa1, 0x00);
 	irq_pulse(vm, PLAT_GSI_PIT);
 	CHECK("GSI 2: IOAPIC pin 2", irr(v0, 0x30));
 	CHECK_U64("GSI 2: PIC IRQ 0 requested", pic_port_read(vm->dev->pic, 0x20), 0x01);
