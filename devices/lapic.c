@@ -390,6 +390,9 @@ void lapic_deliver(struct vcpu *v, u8 mode, u8 vector, bool level_trig)
 
 	if (!lapic_hw_enabled(v) || v->state == VCPU_STOPPED)
 		return;
+	/* Waiting for a start-up IPI, a processor responds to nothing else but INIT (SDM 8.4.2). */
+	if (v->state == VCPU_WAIT_SIPI && mode != LAPIC_DM_INIT && mode != LAPIC_DM_STARTUP)
+		return;
 	switch (mode) {
 	case LAPIC_DM_FIXED:
 	case LAPIC_DM_LOWEST:
@@ -420,6 +423,13 @@ void lapic_deliver(struct vcpu *v, u8 mode, u8 vector, bool level_trig)
 		return;		/* SMI and the reserved modes are not modelled */
 	}
 	vcpu_wake_if_pending(v);
+	/*
+	 * Another runnable vCPU sharing this CPU sees the interrupt only in its own time
+	 * slice: end the sender's slice, so an IPI's round trip is not a whole slice long.
+	 */
+	if (v != vcpu_current() && v->state == VCPU_RUNNABLE && vcpu_current() &&
+	    vcpu_current()->vm == v->vm)
+		vcpu_wakeups++;
 }
 
 bool lapic_match_dest(const struct vcpu *v, u32 dest, bool wide, bool logical)

@@ -1100,10 +1100,23 @@ static bool vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *ev)
 	case VCPU_EVENT_EXT_INT:
 		type = INTR_TYPE_EXTERNAL_INTERRUPT;
 		break;
-	case VCPU_EVENT_NMI:
+	case VCPU_EVENT_NMI: {
+		u32 intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+		/*
+		 * SDM 26.3.1.5: no NMI injection while NMIs are blocked, nor in a MOV SS shadow;
+		 * with an STI shadow the NMI would be taken inside it.  The caller retries later.
+		 */
+		if (vcpu->reset_pending)
+			intr = 0;
+		else if (vcpu->rip_dirty)
+			intr &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		if (intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			return false;
 		type = INTR_TYPE_NMI;
 		vector = EXC_NMI;
 		break;
+	}
 	case VCPU_EVENT_EXCEPTION:
 		if (vector > 31 || vector == EXC_NMI)
 			return false;

@@ -397,6 +397,10 @@ static void test_init_sipi(void)
 	      v1->lapic.tpr == 0 && v1->lapic.apic_base == 0xfee00800);
 	lapic_deliver(v1, LAPIC_DM_FIXED, 0x60, false);
 	CHECK("INIT: software-disabled afterwards", !irr(v1, 0x60));
+	wr(v1, 0xf0, 0x1ff);
+	lapic_deliver(v1, LAPIC_DM_FIXED, 0x60, false);
+	lapic_deliver(v1, LAPIC_DM_NMI, 0, false);
+	CHECK("waiting for SIPI: fixed and NMI ignored", !irr(v1, 0x60) && !v1->lapic.nmi_pending);
 	ipi(v0, 0x0600 | 0x08, 0xff);
 	CHECK("SIPI broadcast: only the waiting AP starts", v1->state == VCPU_RUNNABLE &&
 	      v1->sregs.seg[SEG_CS].base == 0x8000 && v0->rip != 0 - 1ULL);
@@ -429,6 +433,18 @@ static void test_delivery(void)
 	vcpu_deliver_interrupt(v1);
 	CHECK("deliver: after EOI the next one", injected == 0x44);
 	wr(v1, 0xb0, 0);
+	/* An IPI to another runnable vCPU ends the sender's time slice. */
+	{
+		u64 before = vcpu_wakeups;
+
+		v1->state = VCPU_RUNNABLE;
+		ipi(v0, 0x47, 1);
+		CHECK("IPI to a runnable vCPU: the sender yields", vcpu_wakeups == before + 1);
+		ipi(v1, 0x40047, 0);
+		CHECK("self IPI: no yield", vcpu_wakeups == before + 1);
+		lapic_ack(v1, 0x47);
+		wr(v1, 0xb0, 0);
+	}
 	/* Without a software-enabled APIC: the direct path, no EOI. */
 	wr(v1, 0xf0, 0xff);
 	vcpu_raise_interrupt(v1, 0x46);
@@ -468,6 +484,8 @@ static void test_delivery(void)
 int main(void)
 {
 	vm = fake_vm(4);
+	for (u32 i = 1; i < 4; i++)
+		vm->vcpus[i]->state = VCPU_RUNNABLE;
 	lapic_register_mmio(vm);
 	test_reset();
 	test_priorities();
