@@ -505,7 +505,8 @@ static void lapic_send_ipi(struct lapic *l, u32 lo, u32 dest)
 		lapic_error(l, LAPIC_ESR_SEND_ILLEGAL);
 		return;
 	}
-	if (mode == LAPIC_DM_SMI || mode == 3 || mode == LAPIC_DM_EXTINT)
+	/* SMI is not modelled and mode 3 is reserved; ExtINT makes the targets take the PIC's vector. */
+	if (mode == LAPIC_DM_SMI || mode == 3)
 		return;
 	lapic_dispatch(l->vcpu->vm, l->vcpu, ICR_SHORTHAND(lo), dest, lapic_x2(l),
 		       lo & ICR_DEST_LOGICAL, mode, vector, false);

@@ -433,6 +433,11 @@ static void test_delivery(void)
 	vcpu_deliver_interrupt(v1);
 	CHECK("deliver: after EOI the next one", injected == 0x44);
 	wr(v1, 0xb0, 0);
+	ipi(v0, 0x700, 1);
+	CHECK("ExtINT IPI: the target takes the PIC's vector", v1->lapic.extint_pending);
+	v1->lapic.extint_pending = false;
+	ipi(v0, 0x200, 1);
+	CHECK("SMI IPI: dropped", !v1->lapic.extint_pending && !v1->lapic.nmi_pending);
 	/* An IPI to another runnable vCPU ends the sender's time slice. */
 	{
 		u64 before = vcpu_wakeups;
