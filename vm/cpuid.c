@@ -113,9 +113,11 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 		r->edx &= ~(BIT(22) | BIT(29));	/* ACPI thermal, TM */
 		break;
 	case 0x5:	/* MONITOR/MWAIT leaf */
-	case 0x6:	/* thermal and power management */
 	case 0xa:	/* architectural performance monitoring: no vPMU */
 		*r = (struct cpuid_regs){ 0 };
+		break;
+	case 0x6:	/* thermal and power management: none, but the APIC timer always runs */
+		*r = (struct cpuid_regs){ .eax = BIT(2) };	/* ARAT */
 		break;
 	case 0xd:
 		if (!sched_xsave_usable())
@@ -132,7 +134,8 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 		if (sub == 0) {
 			r->ecx &= ~(BIT(5) |	/* WAITPKG (UMWAIT/TPAUSE) */
 				    BIT(6));	/* ... */
-			r->ebx &= ~(BIT(2));	/* SGX */
+			r->ebx &= ~(BIT(2) |	/* SGX */
+				    BIT(1));	/* IA32_TSC_ADJUST: not emulated */
 		}
 		break;
 	case 0xb:

@@ -80,6 +80,11 @@ int main(void)
 	CHECK("leaf 1: x2APIC and TSC-deadline offered", (r.ecx & BIT(21)) && (r.ecx & BIT(24)));
 	CHECK("leaf 1: APIC present", r.edx & BIT(9));
 	CHECK_U64("leaf 1: initial APIC ID", r.ebx >> 24, 1);
+	r = guest(&v, 6, 0);
+	CHECK("leaf 6: only ARAT (the APIC timer always runs)", r.eax == BIT(2) && !r.ebx && !r.ecx &&
+	      !r.edx);
+	r = guest(&v, 7, 0);
+	CHECK("leaf 7: TSC_ADJUST hidden", !(r.ebx & BIT(1)));
 	r = guest(&v, 0, 0);
 	if (intel) {
 		u32 den, num, crystal;
