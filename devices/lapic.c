@@ -268,7 +268,7 @@ static void lapic_timer_start(struct lapic *l)
 	dev_timer_arm(&l->timer, l->timer_next_ns);
 }
 
-/* Guest TSC ticks from now to the deadline, as host ns (0 when it has passed). */
+/* The host time at which the guest TSC reaches deadline (now, when it already has). */
 static u64 lapic_deadline_ns(struct lapic *l, u64 deadline)
 {
 	u64 now_tsc = rdtsc() + l->vcpu->tsc_offset, delta, ns;

@@ -654,9 +654,11 @@ wait_ap:
 .loop:  movzx   eax, word [rbx + ap_flag - ap_tramp]
         cmp     eax, 0xa5a5
         je      .done
+        push    rbx
         xor     eax, eax
         xor     ecx, ecx
-        cpuid
+        cpuid                                   ; an exit, so the hypervisor looks around
+        pop     rbx
         RDTSC64
         sub     rax, r8
         mov     rcx, [tsc_hz]
