@@ -27,6 +27,9 @@ V_LOW           equ 0x51
 V_FROM_AP       equ 0x52
 V_TPR           equ 0x55
 V_HIGH          equ 0x61
+V_HCTIMER       equ 0x43
+HC_TIMER        equ 0x0020
+T_ARM           equ 2
 V_SPURIOUS      equ 0xff
 
 KCODE   equ 0x08
@@ -121,6 +124,15 @@ long_entry:
         GATE    V_TPR, isr_tpr
         GATE    V_HIGH, isr_high
         GATE    V_SPURIOUS, isr_spurious
+        GATE    V_HCTIMER, isr_hctimer
+        ; The native hypercall instruction: VMMCALL on AMD, VMCALL elsewhere.
+        xor     eax, eax
+        cpuid
+        cmp     ebx, 0x68747541                 ; "Auth"
+        jne     .intel
+        mov     byte [hc_native + 2], 0xd9
+        mov     byte [hc_other + 2], 0xc1
+.intel:
 
         call    discovery_checks
         call    register_checks
@@ -207,6 +219,19 @@ __SECT__
 isr_periodic:
         inc     qword [ticks]
         mov     dword [r12 + 0xb0], 0
+        iretq
+isr_hctimer:                                    ; records whether its ISR bit is set, then EOI
+        push    rax
+        mov     eax, [r12 + 0x120]
+        and     eax, 1 << (V_HCTIMER - 64)
+        mov     [isr_seen], rax
+        mov     rax, [log_n]
+        cmp     rax, 32
+        jae     .full
+        mov     byte [log + rax], V_HCTIMER
+        inc     qword [log_n]
+.full:  mov     dword [r12 + 0xb0], 0
+        pop     rax
         iretq
 isr_spurious:                                   ; no EOI for the spurious vector
         inc     qword [spurious]
@@ -490,6 +515,22 @@ ipi_checks:
         mov     eax, [r12 + 0x280]
         EXPECT  "esr: send illegal vector", rax, 0x20
         mov     dword [r12 + 0x280], 0
+        ; HC_TIMER once the APIC is software-enabled: a fixed APIC interrupt, in service until EOI.
+        mov     qword [log_n], 0
+        mov     eax, HC_TIMER
+        mov     ebx, T_ARM
+        xor     ecx, ecx
+        mov     edx, 1000000
+        mov     esi, V_HCTIMER
+        call    hc_native
+        EXPECT  "hc_timer arm (1 ms)", rax, 0
+        mov     r9, [tsc_hz]
+        mov     al, V_HCTIMER
+        call    wait_vector
+        EXPECT  "hc_timer with the apic enabled: delivered", rax, 1
+        EXPECT  "hc_timer with the apic enabled: in service until eoi", [isr_seen], 1 << (V_HCTIMER - 64)
+        mov     eax, [r12 + 0x120]
+        EXPECT  "hc_timer with the apic enabled: isr clear after eoi", rax, 0
         ret
 
 timer_checks:
@@ -787,6 +828,7 @@ count:          dq 0
 elapsed:        dq 0
 ticks:          dq 0
 spurious:       dq 0
+isr_seen:       dq 0
 log_n:          dq 0
 log:            times 32 db 0
 saved_ksp:      dq 0
