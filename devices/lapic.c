@@ -276,7 +276,8 @@ static u64 lapic_deadline_ns(struct lapic *l, u64 deadline)
 	if (deadline <= now_tsc)
 		return host_time_ns();
 	delta = deadline - now_tsc;
-	ns = MIN(lapic_muldiv(delta, NS_PER_S, host_tsc_hz()), 1ULL << 62);
+	/* Rounded up, and a nanosecond more: the interrupt must never come before the deadline. */
+	ns = MIN(lapic_muldiv(delta, NS_PER_S, host_tsc_hz()), 1ULL << 62) + 2;
 	return host_time_ns() + ns;
 }
 
