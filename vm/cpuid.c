@@ -145,6 +145,7 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 		break;
 	case 0x80000001:
 		r->ecx &= ~(BIT(2) |	/* SVM */
+			    BIT(3) |	/* AMD extended APIC space: not modelled */
 			    BIT(12));	/* SKINIT */
 		break;
 	case 0x8000000a:	/* SVM features: none */

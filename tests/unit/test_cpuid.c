@@ -85,6 +85,8 @@ int main(void)
 	      !r.edx);
 	r = guest(&v, 7, 0);
 	CHECK("leaf 7: TSC_ADJUST hidden", !(r.ebx & BIT(1)));
+	r = guest(&v, 0x80000001, 0);
+	CHECK("leaf 0x80000001: SVM and the extended APIC space hidden", !(r.ecx & (BIT(2) | BIT(3))));
 	r = guest(&v, 0, 0);
 	if (intel) {
 		u32 den, num, crystal;
