@@ -380,6 +380,7 @@ static void lapic_do_init(struct vcpu *v)
 		v->irq.pending[i] = 0;
 	if (v->state == VCPU_STOPPED)
 		return;
+	vcpu_init_state(v);
 	v->state = VCPU_WAIT_SIPI;
 }
 

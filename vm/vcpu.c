@@ -163,13 +163,13 @@ void vcpu_real_mode_state(struct vcpu *v, u16 cs, u16 ip, u16 sp)
 }
 
 /*
- * SDM vol. 3, 8.4.4.1 and 9.1.1: after INIT the processor waits for a start-up IPI, whose
- * vector names the 4 KiB page it starts in, in real mode; EDX holds the processor signature.
- * TSC, TSC_AUX and the MTRRs keep their values.
+ * INIT (SDM vol. 3, 9.1.1, table 9-1): real mode at F000:FFF0 with CS.base FFFF0000, EDX = the
+ * processor signature, x87/SSE state reset; TSC, TSC_AUX and the MTRRs keep their values.
  */
-void vcpu_start_up(struct vcpu *v, u8 vector)
+void vcpu_init_state(struct vcpu *v)
 {
-	vcpu_real_mode_state(v, (u16)vector << 8, 0, 0);
+	vcpu_real_mode_state(v, 0xf000, 0xfff0, 0);
+	v->sregs.seg[SEG_CS].base = 0xffff0000;
 	v->gpr[GPR_RDX] = cpuid(1, 0).eax;
 	sched_vcpu_init_fpu(v);
 	/* The state above is the whole state: nothing may be fetched over it from the back-end. */
@@ -177,6 +177,15 @@ void vcpu_start_up(struct vcpu *v, u8 vector)
 	v->sregs_dirty = true;
 	v->rip_dirty = true;
 	v->reset_pending = true;
+}
+
+/* SDM vol. 3, 8.4.4.1: the start-up IPI's vector names the 4 KiB page the vCPU starts in. */
+void vcpu_start_up(struct vcpu *v, u8 vector)
+{
+	vcpu_init_state(v);
+	v->sregs.seg[SEG_CS].selector = (u16)vector << 8;
+	v->sregs.seg[SEG_CS].base = (u64)vector << 12;
+	v->rip = 0;
 	v->state = VCPU_RUNNABLE;
 	vcpu_wakeups++;
 }

@@ -131,6 +131,8 @@ void vcpu_sregs_changed(struct vcpu *vcpu);
  * SP = sp; every other general register 0.  Sets vcpu->sregs only: callers mark it loaded.
  */
 void vcpu_real_mode_state(struct vcpu *vcpu, u16 cs, u16 ip, u16 sp);
+/* The register state after INIT; the back-end reloads all of it at the next entry. */
+void vcpu_init_state(struct vcpu *vcpu);
 /* A start-up IPI to a vCPU waiting for one: INIT state, CS = vector << 8, IP = 0, runnable. */
 void vcpu_start_up(struct vcpu *vcpu, u8 vector);
 

@@ -391,8 +391,13 @@ static void test_init_sipi(void)
 	/* INIT de-assert (level-triggered, level 0) is ignored. */
 	ipi(v0, 0x8500, 1);
 	CHECK("INIT de-assert ignored", v1->state == VCPU_RUNNABLE);
+	v1->rip = 0x1234;
+	v1->sregs.cr0 = 0x80000011;
 	ipi(v0, 0xc500, 1);
 	CHECK("INIT: waits for SIPI", v1->state == VCPU_WAIT_SIPI);
+	CHECK("INIT: state F000:FFF0, CS.base FFFF0000, CR0 0x60000010",
+	      s->seg[SEG_CS].selector == 0xf000 && s->seg[SEG_CS].base == 0xffff0000 &&
+	      v1->rip == 0xfff0 && s->cr0 == 0x60000010 && v1->reset_pending);
 	CHECK("INIT: APIC registers reset, APIC_BASE kept", v1->lapic.svr == 0xff &&
 	      v1->lapic.tpr == 0 && v1->lapic.apic_base == 0xfee00800);
 	lapic_deliver(v1, LAPIC_DM_FIXED, 0x60, false);
