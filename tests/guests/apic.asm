@@ -440,6 +440,15 @@ register_checks:
         mov     eax, [r12 + 0xa0]
         EXPECT  "ppr = tpr", rax, 0x20
         mov     dword [r12 + 0x80], 0
+        mov     eax, 3
+        mov     cr8, rax
+        mov     eax, [r12 + 0x80]
+        EXPECT  "cr8 write sets tpr bits 7:4", rax, 0x30
+        mov     dword [r12 + 0x80], 0x50
+        mov     rax, cr8
+        EXPECT  "cr8 reads tpr bits 7:4", rax, 5
+        xor     eax, eax
+        mov     cr8, rax
         mov     dword [r12 + 0xd0], 0x01000000
         mov     eax, [r12 + 0xd0]
         EXPECT  "ldr reads back", rax, 0x01000000
