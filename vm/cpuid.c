@@ -148,6 +148,14 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 			    BIT(3) |	/* AMD extended APIC space: not modelled */
 			    BIT(12));	/* SKINIT */
 		break;
+	case 0x80000007:
+		/*
+		 * Invariant TSC: the guest TSC is the host's plus a constant offset, which the
+		 * hypervisor's own clock already takes to run at a constant rate.  Without it Linux
+		 * on AMD takes the TSCs of two or more vCPUs for unsynchronized.
+		 */
+		r->edx |= BIT(8);
+		break;
 	case 0x8000000a:	/* SVM features: none */
 		*r = (struct cpuid_regs){ 0 };
 		break;

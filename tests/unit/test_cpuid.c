@@ -85,6 +85,10 @@ int main(void)
 	      !r.edx);
 	r = guest(&v, 7, 0);
 	CHECK("leaf 7: TSC_ADJUST hidden", !(r.ebx & BIT(1)));
+	if (cpuid(0x80000000, 0).eax >= 0x80000007) {
+		r = guest(&v, 0x80000007, 0);
+		CHECK("leaf 0x80000007: invariant TSC", r.edx & BIT(8));
+	}
 	r = guest(&v, 0x80000001, 0);
 	CHECK("leaf 0x80000001: SVM and the extended APIC space hidden", !(r.ecx & (BIT(2) | BIT(3))));
 	r = guest(&v, 0, 0);
