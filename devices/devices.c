@@ -1,6 +1,9 @@
 /* The guest's port-I/O bus: dispatch by port range, all ones for unassigned ports. */
 #include "devices/devices.h"
 #include "devices/pci.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/pic.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "host/host.h"
@@ -120,6 +123,12 @@ int devices_create(struct vm *vm, bool testdev)
 	if (!err)
 		err = debug_exit_create(vm, PLAT_PORT_DEBUG_EXIT);
 	if (!err)
+		err = pic_create(vm);
+	if (!err)
+		err = ioapic_create(vm);
+	if (!err)
+		err = lapic_register_mmio(vm);
+	if (!err)
 		err = pit_create(vm);
 	if (!err)
 		err = rtc_create(vm);
@@ -148,6 +157,8 @@ void devices_destroy(struct vm *vm)
 	kbc_destroy(vm);
 	pci_destroy(vm);
 	fw_cfg_destroy(vm);
+	pic_destroy(vm);
+	ioapic_destroy(vm);
 	if (vm->dev->uart)
 		host_pages_free((u64)(uintptr_t)vm->dev->uart, 1);
 	host_pages_free((u64)(uintptr_t)vm->dev, 1);

@@ -38,6 +38,8 @@ struct pm_state;
 struct kbc_state;
 struct pci_host;
 struct fw_cfg_state;
+struct ioapic;
+struct pic;
 
 struct vm_devices {
 	struct port_handler ports[DEV_PORT_HANDLERS];
@@ -53,12 +55,16 @@ struct vm_devices {
 	struct pci_host *pci;
 	struct fw_cfg_state *fw_cfg;
 	u8 reset_control;	/* port 0xCF9 (devices/reset.c) */
+	struct ioapic *ioapic;		/* devices/ioapic.h */
+	struct pic *pic;		/* devices/pic.h */
 };
 
 /*
- * Creates the VM's platform devices (docs/guest.md, "Devices"): UART, isa-debug-exit, PIT, RTC,
- * ACPI PM registers, keyboard controller, reset control, PCI host bridge, fw_cfg, and testdev if
- * asked.  The ACPI tables come later, once the vCPUs exist (devices/acpi.h).
+ * Creates the VM's platform devices (docs/guest.md, "Devices"): UART, isa-debug-exit, the
+ * interrupt controllers (8259 PIC pair, IOAPIC, the local APIC page; devices/irq.h routes lines
+ * to them), PIT, RTC, ACPI PM registers, keyboard controller, reset control, PCI host bridge,
+ * fw_cfg, and testdev if asked.  The ACPI tables come later, once the vCPUs exist
+ * (devices/acpi.h).
  */
 int devices_create(struct vm *vm, bool testdev);
 void devices_destroy(struct vm *vm);

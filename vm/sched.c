@@ -295,6 +295,9 @@ void sched_run(void)
 /* The FPU state after INIT: FCW 0x37F, MXCSR 0x1F80, XCR0 = x87 (SDM 10.1 / 13.3). */
 void sched_vcpu_init_fpu(struct vcpu *v)
 {
+	/* A vCPU restarted by INIT may own the FPU: its live state is dropped, the image loaded. */
+	if (fpu_owner == v)
+		fpu_owner = NULL;
 	memset(v->fpu, 0, sizeof(v->fpu));
 	v->fpu[0] = 0x7f;
 	v->fpu[1] = 0x03;

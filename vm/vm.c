@@ -10,6 +10,7 @@
 #include "devices/acpi.h"
 #include "mm/gva.h"
 #include "host/host.h"
+#include "arch/x86/cpu.h"
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -162,6 +163,7 @@ static void vm_destroy(struct vm *vm)
 		if (!v)
 			continue;
 		vtimer_vcpu_release(v);
+		lapic_release(v);
 		if (v->arch)
 			vendor->vcpu_destroy(v);
 		vm_asid_free(v->asid);
@@ -178,6 +180,7 @@ static void vm_destroy(struct vm *vm)
 static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 {
 	struct vm *vm = vm_zalloc(sizeof(*vm));
+	u64 tsc_offset = -rdtsc();
 	int err = -ENOMEM;
 
 	if (!vm)
@@ -211,6 +214,9 @@ static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 		sched_vcpu_init_fpu(v);
 		/* Application processors wait for a start-up IPI (guest platform). */
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
+		/* One guest TSC for the whole VM, starting near 0. */
+		v->tsc_offset = tsc_offset;
+		lapic_init(v);
 		vm->vcpus[vm->vcpu_count++] = v;
 	}
 	/* The MADT needs the vCPU count; the tables go in before the loader fills RAM. */

@@ -1,34 +1,33 @@
 /*
- * External-interrupt delivery and virtual timers, common to both vendors.  Timers have
+ * External-interrupt delivery and virtual timers, common to both vendors: NMIs, ExtINT from
+ * the 8259, the local APIC's highest deliverable vector, and the direct HC_TIMER/HC_IPC
+ * vectors of a guest without an enabled APIC.  Timers have
  * absolute deadlines in host ns (host_time_ns, TSC-derived); the scheduler polls them
  * after every exit and each time round its loop, and bounds each entry by the earliest.
  */
 #include "vm/vtimer.h"
 #include "vm/vm.h"
+#include "devices/lapic.h"
+#include "devices/pic.h"
 #include "host/host.h"
 
 u64 vcpu_wakeups;
 
+/*
+ * docs/hypercalls.md: once the guest has software-enabled its local APIC, hypervisor interrupts
+ * (HC_TIMER, HC_IPC) are fixed edge interrupts through it and need an EOI; before, they are
+ * injected directly from a pending set and need none.
+ */
 void vcpu_raise_interrupt(struct vcpu *v, u8 vector)
 {
 	if (vector < 32)
 		return;
+	if (lapic_sw_enabled(v)) {
+		lapic_deliver(v, LAPIC_DM_FIXED, vector, false);
+		return;
+	}
 	v->irq.pending[vector / 64] |= 1ULL << (vector % 64);
 	vcpu_wake_if_pending(v);
-}
-
-bool vcpu_interrupt_pending(const struct vcpu *v)
-{
-	return (v->irq.pending[0] | v->irq.pending[1] | v->irq.pending[2] | v->irq.pending[3]) != 0;
-}
-
-void vcpu_wake_if_pending(struct vcpu *v)
-{
-	/* HLT completed at its exit (RIP is past it): waking only lets the vCPU run again. */
-	if (v->state == VCPU_HALTED && (v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v)) {
-		v->state = VCPU_RUNNABLE;
-		vcpu_wakeups++;
-	}
 }
 
 static int vcpu_highest_pending(const struct vcpu *v)
@@ -39,22 +38,75 @@ static int vcpu_highest_pending(const struct vcpu *v)
 	return -1;
 }
 
+/* An ExtINT waits: from the IOAPIC or an IPI, or the 8259's output on vCPU 0 (virtual wire). */
+static bool vcpu_extint_ready(const struct vcpu *v)
+{
+	if (v->lapic.extint_pending)
+		return true;
+	return v->id == 0 && lapic_accepts_pic(v) && pic_output(v->vm);
+}
+
+bool vcpu_interrupt_pending(const struct vcpu *v)
+{
+	return vcpu_highest_pending(v) >= 0 || lapic_pending_vector(v) >= 0 ||
+	       vcpu_extint_ready(v);
+}
+
+void vcpu_wake_if_pending(struct vcpu *v)
+{
+	/* HLT completed at its exit (RIP is past it): waking only lets the vCPU run again. */
+	if (v->state == VCPU_HALTED &&
+	    (((v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v)) || v->lapic.nmi_pending)) {
+		v->state = VCPU_RUNNABLE;
+		vcpu_wakeups++;
+	}
+}
+
 void vcpu_deliver_interrupt(struct vcpu *v)
 {
-	int vec = vcpu_highest_pending(v);
 	struct vcpu_event ev = { .type = VCPU_EVENT_EXT_INT };
+	int legacy, apic;
 
-	if (vec < 0)
-		return;
-	if (vendor->interrupt_allowed(v)) {
-		ev.vector = (u8)vec;
-		if (vendor->inject_event(v, &ev)) {
-			v->irq.pending[vec / 64] &= ~(1ULL << (vec % 64));
-			vendor->set_interrupt_window(v, false);
-			return;
+	if (v->lapic.nmi_pending) {
+		struct vcpu_event nmi = { .type = VCPU_EVENT_NMI, .vector = EXC_NMI };
+
+		/* Another event goes in first; the NMI follows at a later entry. */
+		if (vendor->inject_event(v, &nmi)) {
+			v->lapic.nmi_pending = false;
+			vendor->set_interrupt_window(v, vcpu_interrupt_pending(v));
+		} else {
+			vendor->set_interrupt_window(v, true);
 		}
+		return;
 	}
-	vendor->set_interrupt_window(v, true);
+	if (!vcpu_interrupt_pending(v))
+		return;
+	if (!vendor->interrupt_allowed(v)) {
+		vendor->set_interrupt_window(v, true);
+		return;
+	}
+	legacy = vcpu_highest_pending(v);
+	apic = lapic_pending_vector(v);
+	if (vcpu_extint_ready(v)) {
+		/* The 8259's interrupt-acknowledge cycle supplies the vector, at injection time. */
+		v->lapic.extint_pending = false;
+		ev.vector = pic_acknowledge(v->vm);
+		legacy = apic = -1;
+	} else if (apic > legacy) {
+		ev.vector = (u8)apic;
+	} else {
+		ev.vector = (u8)legacy;
+		apic = -1;
+	}
+	if (!vendor->inject_event(v, &ev)) {
+		vendor->set_interrupt_window(v, true);
+		return;
+	}
+	if (apic >= 0)
+		lapic_ack(v, (u8)apic);
+	else if (legacy >= 0)
+		v->irq.pending[legacy / 64] &= ~(1ULL << (legacy % 64));
+	vendor->set_interrupt_window(v, false);
 }
 
 /* Armed timers across every vCPU: with none, the scheduler skips polling on the exit path. */

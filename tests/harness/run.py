@@ -419,7 +419,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + apic_jobs("svm")
 
 
 def vmx_jobs():
@@ -462,7 +462,7 @@ def vmx_jobs():
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
             exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
-        boot_jobs("vmx") + platform_jobs("vmx")
+        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -865,6 +865,61 @@ def platform_jobs(vendor):
     reset_vmx.__name__ = "reset_vmx_skylake"
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge"),
             reset_vmx]
+
+
+def apic_checks():
+    """What the serial console must show after tests/configs/apic.cfg."""
+    p = re.escape("[apic] ")
+    checks = [
+        ("CPUID offers x2APIC and TSC-deadline",
+         rf"^{p}PASS: apic: cpuid 1: x2apic and tsc-deadline offered$"),
+        ("self IPIs in priority order", rf"^{p}PASS: apic: priority: the higher vector first$"),
+        ("TPR holds a vector back", rf"^{p}PASS: apic: tpr 0x50 holds vector 0x55 back$"),
+        ("one-shot timer fires after 10 ms", rf"^{p}PASS: apic: one-shot: 10 ms \(ms elapsed\) \(\d+\)$"),
+        ("periodic timer counted over 100 ms",
+         rf"^{p}PASS: apic: periodic 1 ms: ticks in 100 ms \(\d+\)$"),
+        ("TSC-deadline timer", rf"^{p}PASS: apic: tsc-deadline: 10 ms \(ms elapsed\) \(\d+\)$"),
+        ("INIT-SIPI-SIPI starts vCPU 1", rf"^{p}PASS: apic: init-sipi-sipi: vcpu 1 runs the trampoline$"),
+        ("IPI from vCPU 1 in x2APIC mode",
+         rf"^{p}PASS: apic: vcpu 1 -> vcpu 0 ipi \(x2apic icr, physical destination 0\)$"),
+        ("INIT and SIPI restart vCPU 1", rf"^{p}PASS: apic: second init-sipi: cr0 0x60000010 \(init state\)$"),
+        ("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+        ("stopped by isa-debug-exit 0", rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ("all VMs have stopped", r"^all VMs have stopped"),
+        ("powered off", POWEROFF),
+    ]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC"),
+              ("no VM declared stuck", r"nothing can wake it")]
+    return checks, absent
+
+
+def apic_jobs(vendor):
+    """The local APIC test guest (one VM, two vCPUs): apic-svm on QEMU, apic-vmx-<model> on
+    both Bochs models."""
+    checks, absent = apic_checks()
+    guest = f"{BUILD}/guests/apic.bin"
+    if vendor == "svm":
+        def svm():
+            b = Boot("apic-svm")
+            # Guest time from the instruction count, as for the HC_TIMER guest.
+            b.run(qemu_cmd(b, esp_image(b, cfg("apic.cfg"), [f"{guest}=/guests/apic.bin"])) +
+                  ["-icount", "shift=3,sleep=off"], 400)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "apic_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"apic-vmx-{label}")
+            iso = iso_image(b, cfg("apic.cfg"), [f"{guest}=guests/apic.bin"])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"apic_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
