@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """MACROHARD test harness: host unit tests and nested boots under QEMU+OVMF and Bochs.
 
-usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
+usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
-                       the hypervisor; part of svm/vmx once CONFORMANCE is True)
+                       the hypervisor; part of svm/vmx once CONFORMANCE is True),
+                       or linux, linux-direct, linux-svm, linux-vmx (Debian's
+                       kernel: bare QEMU, then under MACROHARD on each vendor;
+                       "all" runs linux-direct, and the others with MH_LINUX=1)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -12,8 +15,10 @@ its serial and emulator logs under build/test-logs/<test>/.
 """
 import os
 import re
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -127,6 +132,92 @@ class Boot:
                     except ProcessLookupError:
                         pass
                 proc.wait()
+        self.rc = proc.returncode
+        self.seconds = time.monotonic() - start
+        self.serial = self.read_serial()
+        return self
+
+    def run_linked(self, cmd, timeout, connect, answers=(), marks=(), end=None, grace=1.0,
+                   env=None):
+        """Like run(), but the emulator's serial port is a stream socket the harness holds:
+        everything the guest sends is appended to serial.txt as it arrives, and each
+        (regex, bytes) of answers is typed once, when regex first matches the serial text.
+        connect() returns the connected socket (it is retried while it raises OSError, so
+        the emulator may still be starting).  self.marks[regex] is the time in seconds from
+        the emulator's start until each regex of marks first matched."""
+        start = time.monotonic()
+        self.marks = {}
+        pending = list(answers)
+        seen_end = None
+        text = [""]
+        lock = threading.Lock()
+
+        def reader(sock, out):
+            tail = ""
+            while True:
+                try:
+                    data = sock.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                out.write(data)
+                out.flush()
+                now = time.monotonic() - start
+                chunk = data.decode("utf-8", "replace")
+                with lock:
+                    text[0] += chunk
+                tail = clean(tail + chunk)[-4096:]
+                for m in marks:
+                    if m not in self.marks and re.search(m, tail, re.M):
+                        self.marks[m] = now
+
+        with open(self.log_path, "wb") as log, open(self.serial_path, "wb") as out:
+            log.write(("$ " + " ".join(cmd) + "\n").encode())
+            log.flush()
+            proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            sock = None
+            thread = None
+            try:
+                while proc.poll() is None:
+                    now = time.monotonic()
+                    if now - start > timeout:
+                        self.timed_out = True
+                        break
+                    if sock is None:
+                        try:
+                            sock = connect()
+                            thread = threading.Thread(target=reader, args=(sock, out),
+                                                      daemon=True)
+                            thread.start()
+                        except OSError:
+                            time.sleep(0.05)
+                            continue
+                    with lock:
+                        serial = clean(text[0])
+                    for ans in list(pending):
+                        if re.search(ans[0], serial, re.M):
+                            pending.remove(ans)
+                            for b in ans[1]:  # one byte at a time, as a person types
+                                sock.sendall(bytes([b]))
+                                time.sleep(0.02)
+                    if end and seen_end is None and re.search(end, serial, re.M):
+                        seen_end = now
+                    if seen_end is not None and now - seen_end > grace:
+                        break
+                    time.sleep(0.05)
+            finally:
+                if proc.poll() is None:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                proc.wait()
+                if thread:
+                    thread.join(5)
+                if sock:
+                    sock.close()
         self.rc = proc.returncode
         self.seconds = time.monotonic() - start
         self.serial = self.read_serial()
@@ -740,6 +831,232 @@ def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     return job
 
 
+# ---------------------------------------------------------------- Linux guests
+
+# Debian's stock kernel and the test initramfs (tests/linux/, `make linux-kit`): its /init
+# prints PASS:/FAIL:/SKIP: lines and a SUMMARY, waits for a token on the console after
+# MH-INPUT-READY and powers off.  The MACROHARD runs need the guest platform (loaders, APIC,
+# ACPI); until it has landed they fail, so they are part of `make test` only with MH_LINUX=1
+# (`make test-linux` always runs them).
+LINUX = os.path.join(BUILD, "linux")
+LINUX_INIT_START = "MH-INIT-START"
+LINUX_INPUT_READY = "MH-INPUT-READY"
+# The named checks of tests/linux/init; hvcheck's are counted in its SUMMARY.
+LINUX_CHECKS = [
+    ("nproc", r"PASS: nproc is 2"),
+    ("hypervisor flag", r"PASS: hypervisor flag in /proc/cpuinfo"),
+    ("clocksource tsc", r"PASS: clocksource is tsc"),
+    ("sleep 1 s in guest tsc time", r"PASS: hvcheck: sleep 1 s takes 1 s \+- 5 % of guest tsc time"),
+    ("serial input", r"PASS: serial input reads the token"),
+    ("dmesg clean", r"PASS: dmesg has no BUG, WARNING, Oops or panic"),
+]
+LINUX_MH_CHECKS = [
+    ("macrohard signature", r"PASS: hvcheck: cpuid 0x40000000 signature is MACROHARD"),
+    ("hc_version from user space", r"PASS: hvcheck: hc_version from user space returns abi"),
+    ("hc_features from user space", r"PASS: hvcheck: hc_features from user space lists"),
+]
+LINUX_DIRECT_CHECKS = [
+    ("no macrohard signature", r"PASS: hvcheck: no MACROHARD signature off MACROHARD"),
+]
+
+
+def linux_token():
+    return "mh" + secrets.token_hex(6)
+
+
+def linux_unix_connect(path):
+    def connect():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+        except OSError:
+            s.close()
+            raise
+        return s
+    return connect
+
+
+def linux_tcp_connect(port):
+    def connect():
+        return socket.create_connection(("127.0.0.1", port), timeout=1)
+    return connect
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_serial_socket(boot, cmd):
+    """Replaces -serial file:… by a UNIX socket QEMU serves and waits on (wait=on: the guest
+    starts only once the harness is connected, so no output is lost)."""
+    path = os.path.join(boot.dir, "serial.sock")
+    i = cmd.index("-serial")
+    cmd[i:i + 2] = ["-chardev", f"socket,id=ser0,path={path},server=on,wait=on",
+                    "-serial", "chardev:ser0"]
+    return linux_unix_connect(path)
+
+
+def linux_kit_missing():
+    need = [os.path.join(LINUX, f) for f in ("vmlinuz", "vmlinux", "initramfs.cpio.gz")]
+    return [p for p in need if not os.path.exists(p)]
+
+
+def linux_cmdline(expect, token, vcpus=2):
+    return (f"console=ttyS0 earlyprintk=ttyS0 panic=-1 mh.expect={expect} mh.vcpus={vcpus} "
+            f"mh.token={token}")
+
+
+def linux_direct_cmd(boot, cmdline):
+    """Debian's kernel straight on QEMU TCG (no hypervisor).  QEMU's TCG vCPUs' TSCs are not
+    synchronised with each other (Linux marks the TSC unstable at the AP's sync check), so
+    the direct run says tsc=reliable; the MACROHARD runs do not."""
+    return ["qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", "2",
+            "-kernel", os.path.join(LINUX, "vmlinuz"),
+            "-initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
+            "-append", cmdline + " tsc=reliable",
+            "-display", "none", "-monitor", "none", "-serial", f"file:{boot.serial_path}",
+            "-net", "none", "-no-reboot"]
+
+
+def linux_config(boot, token):
+    """tests/configs/linux.cfg with this run's token on the kernel command line."""
+    with open(cfg("linux.cfg")) as f:
+        text = f.read()
+    text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
+    if n != 1:
+        raise RuntimeError("tests/configs/linux.cfg: expected one mh.token= on its cmdline")
+    path = os.path.join(boot.dir, "macrohard.cfg")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def linux_expect(boot, prefix, token, extra_checks):
+    """The /init checks as seen on the serial port; prefix is "" or "[vm] "."""
+    p = re.escape(prefix)
+    count = 0
+    for kind, what in re.findall(rf"^{p}(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
+        report(kind.lower(), f"{boot.name}: {what}")
+        count += 1
+    checks = [("reached /init", rf"^{p}{LINUX_INIT_START}$"),
+              ("asked for console input", rf"^{p}{LINUX_INPUT_READY}$")]
+    checks += [(label, rf"^{p}{rx}") for label, rx in LINUX_CHECKS + extra_checks]
+    checks += [("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed")]
+    boot.guest_counted = True
+    ok = expect(boot, checks)
+    if not count and ok:
+        check(f"{boot.name}: guest reported checks", False, "no PASS/FAIL line")
+    return ok
+
+
+def linux_report_time(boot, anchor=None):
+    t = boot.marks.get(LINUX_INIT_START_RX) if hasattr(boot, "marks") else None
+    if t is None:
+        print(f"INFO: {boot.name}: /init not reached ({boot.seconds:.1f} s)", flush=True)
+        return None
+    line = f"INFO: {boot.name}: emulator start to /init: {t:.2f} s"
+    if anchor and anchor in boot.marks:
+        line += f" (VM start to /init: {t - boot.marks[anchor]:.2f} s)"
+    print(line, flush=True)
+    return t
+
+
+LINUX_INIT_START_RX = rf"^(?:\[linux\] )?{LINUX_INIT_START}$"
+LINUX_VM_START_RX = r"^\[linux\] started: "
+
+
+def linux_direct_boot(name, token):
+    """Debian's kernel + the initramfs on bare QEMU TCG, the harness typing the token."""
+    b = Boot(name)
+    cmd = linux_direct_cmd(b, linux_cmdline("direct", token))
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 300, connect,
+                 answers=[(rf"^{LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX])
+    return b
+
+
+def linux_svm_boot(name, token):
+    """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
+    configuration on the ESP."""
+    b = Boot(name)
+    files = [f"{LINUX}/vmlinuz=/linux/vmlinuz", f"{LINUX}/vmlinux=/linux/vmlinux",
+             f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
+    cmd = qemu_cmd(b, esp_image(b, linux_config(b, token), files), smp=2, mem=1024)
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 600, connect,
+                 answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX])
+    return b
+
+
+def linux_vmx_boot(name, token, model="corei7_skylake_x"):
+    """The standalone image on Bochs (VT-x, two CPUs): the kernel and initramfs are
+    Multiboot2 modules in the GRUB ISO; COM1 is a TCP server on 127.0.0.1 the harness
+    connects to (Bochs starts the simulation once it has)."""
+    b = Boot(name)
+    modules = [f"{LINUX}/vmlinuz=linux/vmlinuz", f"{LINUX}/vmlinux=linux/vmlinux",
+               f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz"]
+    iso = iso_image(b, linux_config(b, token), modules)
+    cmd = bochs_cmd(b, iso, model, megs=1024)
+    port = free_tcp_port()
+    rc_path = cmd[cmd.index("-f") + 1]
+    with open(rc_path) as f:
+        rc = f.read()
+    rc = re.sub(r"(?m)^com1: .*$", f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{port}",
+                rc)
+    rc = re.sub(r"(?m)^(cpu: .*)count=1", r"\1count=2", rc)
+    with open(rc_path, "w") as f:
+        f.write(rc)
+    b.run_linked(cmd, 900, linux_tcp_connect(port),
+                 answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env())
+    return b
+
+
+def linux_jobs(which=("direct", "svm", "vmx")):
+    missing = linux_kit_missing()
+    if missing:
+        check("linux: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def direct():
+        token = linux_token()
+        b = linux_direct_boot("linux-direct", token)
+        linux_expect(b, "", token, LINUX_DIRECT_CHECKS)
+        check(f"{b.name}: QEMU exited by itself after poweroff -f",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b)
+
+    def svm():
+        token = linux_token()
+        b = linux_svm_boot("linux-svm", token)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS)
+        expect(b, [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+               absent=[("no panic", r"PANIC")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b, LINUX_VM_START_RX)
+
+    def vmx():
+        token = linux_token()
+        b = linux_vmx_boot("linux-vmx-skylake", token)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS)
+        expect(b, [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+               absent=[("no panic", r"PANIC")])
+        bochs_check_poweroff(b)
+        linux_report_time(b, LINUX_VM_START_RX)
+
+    jobs = {"direct": direct, "svm": svm, "vmx": vmx}
+    out = []
+    for w in which:
+        jobs[w].__name__ = f"linux_{w}"
+        out.append(jobs[w])
+    return out
+
+
 def run_jobs(jobs):
     def guarded(job):
         try:
@@ -818,7 +1135,7 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx"):
+                     "conformance-vmx", "linux", "linux-direct", "linux-svm", "linux-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -837,6 +1154,17 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    # Linux: the kit's self-check on bare QEMU always; under MACROHARD in `make test` only
+    # with MH_LINUX=1 (until the guest platform has landed), always in `make test-linux`.
+    linux = []
+    if suite in ("linux", "linux-direct", "all"):
+        linux.append("direct")
+    if suite in ("linux", "linux-svm") or (suite == "all" and os.environ.get("MH_LINUX") == "1"):
+        linux.append("svm")
+    if suite in ("linux", "linux-vmx") or (suite == "all" and os.environ.get("MH_LINUX") == "1"):
+        linux.append("vmx")
+    if linux:
+        jobs += linux_jobs(linux)
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
