@@ -982,7 +982,7 @@ def linux_svm_boot(name, token):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP."""
     b = Boot(name)
-    files = [f"{LINUX}/vmlinuz=/linux/vmlinuz", f"{LINUX}/vmlinux=/linux/vmlinux",
+    files = [f"{LINUX}/vmlinuz=/linux/vmlinuz",
              f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
     cmd = qemu_cmd(b, esp_image(b, linux_config(b, token), files), smp=2, mem=1024)
     connect = qemu_serial_socket(b, cmd)
@@ -997,7 +997,7 @@ def linux_vmx_boot(name, token, model="corei7_skylake_x"):
     Multiboot2 modules in the GRUB ISO; COM1 is a TCP server on 127.0.0.1 the harness
     connects to (Bochs starts the simulation once it has)."""
     b = Boot(name)
-    modules = [f"{LINUX}/vmlinuz=linux/vmlinuz", f"{LINUX}/vmlinux=linux/vmlinux",
+    modules = [f"{LINUX}/vmlinuz=linux/vmlinuz",
                f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz"]
     iso = iso_image(b, linux_config(b, token), modules)
     cmd = bochs_cmd(b, iso, model, megs=1024)
@@ -1068,15 +1068,20 @@ def run_jobs(jobs):
         list(pool.map(guarded, jobs))
 
 
-def make_run():
-    """`make run`: boot the demo configuration with the serial console on this terminal."""
+def make_run(config="demo.cfg"):
+    """`make run`: boot the demo configuration with the serial console on this terminal
+    (`make run-linux`: tests/configs/linux-demo.cfg, Debian's kernel with a shell)."""
     b = Boot("run")
     img = os.path.join(BUILD, "run-esp.img")
-    guests = [f"{BUILD}/guests/{g}=/guests/{g}" for g in sorted(os.listdir(f"{BUILD}/guests"))
-              if g.endswith(".bin")]
+    if config == "demo.cfg":
+        files = [f"{BUILD}/guests/{g}=/guests/{g}"
+                 for g in sorted(os.listdir(f"{BUILD}/guests")) if g.endswith(".bin")]
+    else:
+        files = [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                 f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
     run(["scripts/mkfat.sh", img, "64", f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI",
-         f"{cfg('demo.cfg')}=/macrohard.cfg", *guests])
-    cmd = qemu_cmd(b, img)
+         f"{cfg(config)}=/macrohard.cfg", *files])
+    cmd = qemu_cmd(b, img, mem=1024)
     i = cmd.index("-serial")
     cmd[i + 1] = "stdio"
     print(f"make run: {'KVM' if kvm_usable() else 'TCG'}; "
@@ -1112,7 +1117,18 @@ def bench():
                                                    env=bochs_env())
         return job
 
-    run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
+    linux = {}
+
+    def linux_direct():
+        linux["direct"] = linux_direct_boot("bench-linux-direct", linux_token())
+
+    def linux_svm():
+        linux["svm"] = linux_svm_boot("bench-linux-svm", linux_token())
+
+    jobs = [svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")]
+    if not linux_kit_missing():
+        jobs += [linux_direct, linux_svm]
+    run_jobs(jobs)
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
     print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
@@ -1125,13 +1141,44 @@ def bench():
         print(f"{label:40}" + "".join(f"{v:>24}" for v in vals))
         if "-" in vals:
             print(b.failure_context())
+    bench_linux(linux)
     return 0
+
+
+def bench_linux(linux):
+    """Debian's kernel: wall time to /init on bare QEMU TCG and under MACROHARD (AMD-V on
+    QEMU TCG), side by side in one run; only times actually measured are printed."""
+    print("\nDebian's kernel (bzImage) to /init, wall seconds, QEMU TCG, 2 vCPUs")
+    if not linux:
+        print("  not run: the Linux kit is missing (make linux-kit)")
+        return
+    direct = linux.get("direct")
+    mh = linux.get("svm")
+    t_direct = direct.marks.get(LINUX_INIT_START_RX) if direct else None
+    t_mh = mh.marks.get(LINUX_INIT_START_RX) if mh else None
+    t_mh_vm = mh.marks.get(LINUX_VM_START_RX) if mh else None
+    if t_direct is not None:
+        print(f"  {'bare QEMU: QEMU start to /init':48}{t_direct:10.2f}")
+    else:
+        print(f"  {'bare QEMU':48}  /init not reached")
+        print(direct.failure_context())
+    if t_mh is not None and t_mh_vm is not None:
+        print(f"  {'MACROHARD: emulator start (with OVMF) to /init':48}{t_mh:10.2f}")
+        print(f"  {'MACROHARD: VM start to /init':48}{t_mh - t_mh_vm:10.2f}")
+        if t_direct is not None:
+            print(f"  {'ratio, VM start to /init : bare QEMU':48}"
+                  f"{(t_mh - t_mh_vm) / t_direct:10.2f}")
+    else:
+        print(f"  {'MACROHARD (AMD-V)':48}  /init not reached, no time or ratio")
+        print("\n".join(mh.failure_context().splitlines()[-12:]))
 
 
 def main(argv):
     suite = argv[1] if len(argv) > 1 else "all"
     if suite == "run":
         return make_run()
+    if suite == "run-linux":
+        return make_run("linux-demo.cfg")
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",

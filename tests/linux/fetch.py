@@ -36,7 +36,11 @@ def download(pkg, dl):
     """The .deb of pkg in dl (downloaded once)."""
     found = glob.glob(os.path.join(dl, f"{pkg}_*.deb"))
     if not found:
-        sh(["apt-get", "download", "-q", pkg], dl)
+        if subprocess.run(["apt-get", "download", "-q", pkg], cwd=dl,
+                          capture_output=True).returncode != 0:
+            # A fresh machine may have no package lists yet.
+            sh(["apt-get", "update", "-qq"], dl)
+            sh(["apt-get", "download", "-q", pkg], dl)
         found = glob.glob(os.path.join(dl, f"{pkg}_*.deb"))
     if len(found) != 1:
         sys.exit(f"fetch: expected one {pkg} .deb in {dl}, found {found}")
