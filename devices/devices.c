@@ -1,5 +1,6 @@
 /* The guest's port-I/O bus: dispatch by port range, all ones for unassigned ports. */
 #include "devices/devices.h"
+#include "devices/uart.h"
 #include "vm/vm.h"
 #include "host/host.h"
 #include "lib/errno.h"
@@ -128,8 +129,7 @@ void devices_destroy(struct vm *vm)
 		return;
 	uart_flush(vm);
 	testdev_destroy(vm);
-	if (vm->dev->uart)
-		host_pages_free((u64)(uintptr_t)vm->dev->uart, 1);
+	uart_destroy(vm);
 	host_pages_free((u64)(uintptr_t)vm->dev, 1);
 	vm->dev = NULL;
 }
