@@ -6,7 +6,8 @@ usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        the hypervisor; part of svm/vmx once CONFORMANCE is True),
                        or linux, linux-direct, linux-svm, linux-vmx (Debian's
                        kernel: bare QEMU, then under MACROHARD on each vendor;
-                       "all" runs linux-direct, and the others with MH_LINUX=1)
+                       "all" runs linux-direct, and the others with MH_LINUX=1),
+                       or uart (console input on both vendors; also in svm/vmx)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -507,7 +508,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm")
+        timer_jobs("svm") + uart_jobs("svm")
 
 
 def vmx_jobs():
@@ -549,7 +550,7 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + uart_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -803,6 +804,58 @@ def timer_jobs(vendor):
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
 
+def uart_jobs(vendor):
+    """The UART test guest (two VMs) with console input: the harness types a token for
+    uart-a (the first focus), then Ctrl-A 2 and another token for uart-b, through the
+    emulator's serial port, the host console, the focus escape and each VM's 16550."""
+    guest = f"{BUILD}/guests/uart.bin"
+
+    def answers_checks():
+        ta, tb = linux_token(), linux_token()
+        answers = [(r"^\[uart-a\] MH-INPUT-READY$", (ta + "\n").encode()),
+                   (r"^\[uart-b\] MH-INPUT-READY$", b"\x012" + (tb + "\n").encode())]
+        checks = []
+        for vm in ("uart-a", "uart-b"):
+            p = re.escape(f"[{vm}] ")
+            checks += [
+                (f"{vm}: loopback as Linux probes it",
+                 rf"^{p}PASS: uart: loopback msr is 0x90 for mcr 0x1a$"),
+                (f"{vm}: thre through iir", rf"^{p}PASS: uart: reading iir cleared thr empty$"),
+                (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+                (f"{vm}: stopped by isa-debug-exit 0",
+                 rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$")]
+        checks += [("uart-a read its own token", rf"^\[uart-a\] uart: got {ta}$"),
+                   ("Ctrl-A 2 moved the focus", r"^console: input goes to \[uart-b\]$"),
+                   ("uart-b read its own token", rf"^\[uart-b\] uart: got {tb}$"),
+                   ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+        absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+        return answers, checks, absent
+
+    if vendor == "svm":
+        def svm():
+            b = Boot("uart-svm")
+            answers, checks, absent = answers_checks()
+            cmd = qemu_cmd(b, esp_image(b, cfg("uart.cfg"), [f"{guest}=/guests/uart.bin"]))
+            b.run_linked(cmd, 240, qemu_serial_socket(b, cmd), answers=answers)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "uart_svm"
+        return [svm]
+
+    def vmx():
+        b = Boot("uart-vmx-skylake")
+        answers, checks, absent = answers_checks()
+        iso = iso_image(b, cfg("uart.cfg"), [f"{guest}=guests/uart.bin"])
+        cmd = bochs_cmd(b, iso, "corei7_skylake_x")
+        port = bochs_serial_socket(cmd)
+        b.run_linked(cmd, 300, linux_tcp_connect(port), answers=answers, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+    vmx.__name__ = "uart_vmx_skylake"
+    return [vmx]
+
+
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
     violated check and stops only that VM."""
@@ -878,7 +931,9 @@ def linux_unix_connect(path):
 
 def linux_tcp_connect(port):
     def connect():
-        return socket.create_connection(("127.0.0.1", port), timeout=1)
+        s = socket.create_connection(("127.0.0.1", port), timeout=1)
+        s.settimeout(None)  # the reader blocks: a guest may be silent for minutes
+        return s
     return connect
 
 
@@ -967,6 +1022,21 @@ LINUX_INIT_START_RX = rf"^(?:\[linux\] )?{LINUX_INIT_START}$"
 LINUX_VM_START_RX = r"^\[linux\] started: "
 
 
+def bochs_serial_socket(cmd, cpus=1):
+    """Makes Bochs' COM1 a TCP server on 127.0.0.1 (a free port; Bochs waits for the harness
+    to connect before it starts the simulation), optionally with more CPUs; returns the port."""
+    port = free_tcp_port()
+    rc_path = cmd[cmd.index("-f") + 1]
+    with open(rc_path) as f:
+        rc = f.read()
+    rc = re.sub(r"(?m)^com1: .*$", f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{port}",
+                rc)
+    rc = re.sub(r"(?m)^(cpu: .*)count=1", rf"\g<1>count={cpus}", rc)
+    with open(rc_path, "w") as f:
+        f.write(rc)
+    return port
+
+
 def linux_direct_boot(name, token):
     """Debian's kernel + the initramfs on bare QEMU TCG, the harness typing the token."""
     b = Boot(name)
@@ -1001,15 +1071,7 @@ def linux_vmx_boot(name, token, model="corei7_skylake_x"):
                f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz"]
     iso = iso_image(b, linux_config(b, token), modules)
     cmd = bochs_cmd(b, iso, model, megs=1024)
-    port = free_tcp_port()
-    rc_path = cmd[cmd.index("-f") + 1]
-    with open(rc_path) as f:
-        rc = f.read()
-    rc = re.sub(r"(?m)^com1: .*$", f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{port}",
-                rc)
-    rc = re.sub(r"(?m)^(cpu: .*)count=1", r"\1count=2", rc)
-    with open(rc_path, "w") as f:
-        f.write(rc)
+    port = bochs_serial_socket(cmd, cpus=2)
     b.run_linked(cmd, 900, linux_tcp_connect(port),
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
                  marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env())
@@ -1182,7 +1244,8 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx", "linux", "linux-direct", "linux-svm", "linux-vmx"):
+                     "conformance-vmx", "linux", "linux-direct", "linux-svm", "linux-vmx",
+                     "uart"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1212,6 +1275,8 @@ def main(argv):
         linux.append("vmx")
     if linux:
         jobs += linux_jobs(linux)
+    if suite == "uart":
+        jobs += uart_jobs("svm") + uart_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
