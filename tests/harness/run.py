@@ -988,8 +988,9 @@ def linux_config(boot, token):
     return path
 
 
-def linux_expect(boot, prefix, token, extra_checks):
-    """The /init checks as seen on the serial port; prefix is "" or "[vm] "."""
+def linux_expect(boot, prefix, token, extra_checks, more=(), absent=()):
+    """The /init checks as seen on the serial port; prefix is "" or "[vm] "; more and absent
+    are further expect() checks on the same boot."""
     p = re.escape(prefix)
     count = 0
     for kind, what in re.findall(rf"^{p}(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
@@ -1000,7 +1001,14 @@ def linux_expect(boot, prefix, token, extra_checks):
     checks += [(label, rf"^{p}{rx}") for label, rx in LINUX_CHECKS + extra_checks]
     checks += [("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed")]
     boot.guest_counted = True
-    ok = expect(boot, checks)
+    if not re.search(rf"^{p}{LINUX_INIT_START}$", boot.serial, re.M):
+        # Say why in one place: the hypervisor's errors about the VM, or how far Linux got.
+        why = re.findall(rf"^{p}(?:error: .*|stopped: .*)$", boot.serial, re.M) if prefix else []
+        last = [l for l in boot.serial.splitlines() if l.startswith(prefix)][-3:]
+        with _lock:
+            print(f"INFO: {boot.name}: /init not reached; " +
+                  ("; ".join(why[:4]) if why else "last lines: " + " | ".join(last)), flush=True)
+    ok = expect(boot, checks + list(more), absent)
     if not count and ok:
         check(f"{boot.name}: guest reported checks", False, "no PASS/FAIL line")
     return ok
@@ -1095,9 +1103,9 @@ def linux_jobs(which=("direct", "svm", "vmx")):
     def svm():
         token = linux_token()
         b = linux_svm_boot("linux-svm", token)
-        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS)
-        expect(b, [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-               absent=[("no panic", r"PANIC")])
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     [("no panic", r"PANIC")])
         check(f"{b.name}: QEMU exited by itself after power-off",
               not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         linux_report_time(b, LINUX_VM_START_RX)
@@ -1105,9 +1113,9 @@ def linux_jobs(which=("direct", "svm", "vmx")):
     def vmx():
         token = linux_token()
         b = linux_vmx_boot("linux-vmx-skylake", token)
-        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS)
-        expect(b, [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-               absent=[("no panic", r"PANIC")])
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     [("no panic", r"PANIC")])
         bochs_check_poweroff(b)
         linux_report_time(b, LINUX_VM_START_RX)
 
