@@ -251,13 +251,13 @@ def qemu_cmd(boot, disk, smp=2, mem=512):
             "-net", "none", "-no-reboot"]
 
 
-def esp_image(boot, config, extra=()):
+def esp_image(boot, config, extra=(), mib=64):
     """A FAT image holding the UEFI application and, if given, a macrohard.cfg."""
     img = os.path.join(boot.dir, "esp.img")
     files = [f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI"]
     if config:
         files.append(f"{config}=/macrohard.cfg")
-    run(["scripts/mkfat.sh", img, "64", *files, *extra])
+    run(["scripts/mkfat.sh", img, str(mib), *files, *extra])
     return img
 
 
@@ -975,13 +975,18 @@ def linux_direct_cmd(boot, cmdline):
             "-net", "none", "-no-reboot"]
 
 
-def linux_config(boot, token):
-    """tests/configs/linux.cfg with this run's token on the kernel command line."""
+def linux_config(boot, token, kernel=None):
+    """tests/configs/linux.cfg with this run's token on the kernel command line (and another
+    kernel, e.g. the PVH vmlinux, if given)."""
     with open(cfg("linux.cfg")) as f:
         text = f.read()
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
         raise RuntimeError("tests/configs/linux.cfg: expected one mh.token= on its cmdline")
+    if kernel:
+        text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
+        if n != 1:
+            raise RuntimeError("tests/configs/linux.cfg: expected one kernel line")
     path = os.path.join(boot.dir, "macrohard.cfg")
     with open(path, "w") as f:
         f.write(text)
@@ -1056,13 +1061,19 @@ def linux_direct_boot(name, token):
     return b
 
 
-def linux_svm_boot(name, token):
+def linux_svm_boot(name, token, pvh=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
-    configuration on the ESP."""
+    configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
+    bzImage."""
     b = Boot(name)
-    files = [f"{LINUX}/vmlinuz=/linux/vmlinuz",
-             f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
-    cmd = qemu_cmd(b, esp_image(b, linux_config(b, token), files), smp=2, mem=1024)
+    files = [f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
+    if pvh:
+        files.append(f"{LINUX}/vmlinux=/linux/vmlinux")
+        config = linux_config(b, token, "/linux/vmlinux")
+    else:
+        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
+        config = linux_config(b, token)
+    cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     connect = qemu_serial_socket(b, cmd)
     b.run_linked(cmd, 600, connect,
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
@@ -1110,6 +1121,16 @@ def linux_jobs(which=("direct", "svm", "vmx")):
               not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         linux_report_time(b, LINUX_VM_START_RX)
 
+    def svm_pvh():
+        token = linux_token()
+        b = linux_svm_boot("linux-svm-pvh", token, pvh=True)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     [("no panic", r"PANIC")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b, LINUX_VM_START_RX)
+
     def vmx():
         token = linux_token()
         b = linux_vmx_boot("linux-vmx-skylake", token)
@@ -1119,10 +1140,10 @@ def linux_jobs(which=("direct", "svm", "vmx")):
         bochs_check_poweroff(b)
         linux_report_time(b, LINUX_VM_START_RX)
 
-    jobs = {"direct": direct, "svm": svm, "vmx": vmx}
+    jobs = {"direct": direct, "svm": svm, "svm-pvh": svm_pvh, "vmx": vmx}
     out = []
     for w in which:
-        jobs[w].__name__ = f"linux_{w}"
+        jobs[w].__name__ = f"linux_{w.replace('-', '_')}"
         out.append(jobs[w])
     return out
 
@@ -1278,7 +1299,7 @@ def main(argv):
     if suite in ("linux", "linux-direct", "all"):
         linux.append("direct")
     if suite in ("linux", "linux-svm") or (suite == "all" and os.environ.get("MH_LINUX") == "1"):
-        linux.append("svm")
+        linux += ["svm", "svm-pvh"]
     if suite in ("linux", "linux-vmx") or (suite == "all" and os.environ.get("MH_LINUX") == "1"):
         linux.append("vmx")
     if linux:
