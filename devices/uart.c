@@ -2,7 +2,8 @@
  * 16550A UART at 0x3F8: the guest's serial console (PC16550D data sheet; the registers and
  * probes Linux's 8250 driver uses).  Output goes to the hypervisor console line by line with
  * the VM's name in front and into a per-VM log ring; input comes from uart_input() into a
- * 16-byte receive FIFO; interrupts go out on ISA IRQ 4.
+ * 16-byte receive FIFO; interrupts go out on ISA IRQ 4.  Every access comes from the CPU that
+ * runs the scheduler (vCPU exits and console input alike), so there is no locking yet.
  */
 #include "devices/devices.h"
 #include "devices/irq.h"
@@ -152,9 +153,10 @@ static void uart_log_put(struct uart_state *u, char c)
 static void uart_emit_line(struct uart_state *u)
 {
 	u->line[u->line_len] = 0;
-	if (u->continued)
-		log_raw("%s\n", u->line);
-	else
+	if (u->continued) {
+		if (log_enabled(LOG_INFO))
+			log_raw("%s\n", u->line);
+	} else
 		log_printf(LOG_INFO, u->vm->name, "%s\n", u->line);
 	u->line_len = 0;
 	u->idle_len = 0;
@@ -349,7 +351,6 @@ int uart_create(struct vm *vm, u16 base)
 	struct port_handler h = {
 		.base = base, .count = 8, .name = "uart", .in = uart_in, .out = uart_out,
 	};
-	int err;
 
 	if (!u)
 		return -ENOMEM;
@@ -357,13 +358,11 @@ int uart_create(struct vm *vm, u16 base)
 	u->base = base;
 	u->lcr = 0x03;
 	u->dll = 1;
-	u->thr_ipending = false;
 	uart_set_mcr(u, 0);
 	u->msr &= 0xf0;		/* no deltas at reset */
 	h.opaque = u;
 	vm->dev->uart = u;
-	err = devices_register_ports(vm, &h);
-	return err;
+	return devices_register_ports(vm, &h);
 }
 
 void uart_destroy(struct vm *vm)
@@ -416,10 +415,12 @@ void uart_flush_partial(struct vm *vm)
 		return;
 	}
 	u->line[u->line_len] = 0;
-	if (u->continued)
-		log_raw("%s", u->line);
-	else
+	if (u->continued) {
+		if (log_enabled(LOG_INFO))
+			log_raw("%s", u->line);
+	} else {
 		log_printf(LOG_INFO, u->vm->name, "%s", u->line);
+	}
 	u->continued = true;
 	u->line_len = 0;
 	u->idle_len = 0;

@@ -57,6 +57,11 @@ void log_printf(enum log_level level, const char *vm, const char *fmt, ...)
 	out_add(buf);
 }
 
+bool log_enabled(enum log_level level)
+{
+	return level <= LOG_INFO;
+}
+
 void log_raw(const char *fmt, ...)
 {
 	char buf[1024];
