@@ -1007,16 +1007,23 @@ def linux_expect(boot, prefix, token, extra_checks, more=(), absent=()):
     checks += [("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed")]
     boot.guest_counted = True
     if not re.search(rf"^{p}{LINUX_INIT_START}$", boot.serial, re.M):
-        # Say why in one place: the hypervisor's errors about the VM, or how far Linux got.
-        why = re.findall(rf"^{p}(?:error: .*|stopped: .*)$", boot.serial, re.M) if prefix else []
-        last = [l for l in boot.serial.splitlines() if l.startswith(prefix)][-3:]
         with _lock:
-            print(f"INFO: {boot.name}: /init not reached; " +
-                  ("; ".join(why[:4]) if why else "last lines: " + " | ".join(last)), flush=True)
+            print(f"INFO: {boot.name}: /init not reached; {linux_why(boot, prefix)}", flush=True)
     ok = expect(boot, checks + list(more), absent)
     if not count and ok:
         check(f"{boot.name}: guest reported checks", False, "no PASS/FAIL line")
     return ok
+
+
+def linux_why(boot, prefix):
+    """Why a Linux run did not reach /init, in one line: the hypervisor's errors about the VM,
+    or the last lines the guest printed."""
+    p = re.escape(prefix)
+    why = re.findall(rf"^{p}(?:error: .*|stopped: .*)$", boot.serial, re.M) if prefix else []
+    if why:
+        return "; ".join(why[:4])
+    last = [l for l in boot.serial.splitlines() if l.startswith(prefix)][-3:]
+    return "last lines: " + " | ".join(last) + (" (timed out)" if boot.timed_out else "")
 
 
 def linux_report_time(boot, anchor=None):
@@ -1251,8 +1258,7 @@ def bench_linux(linux):
     if t_direct is not None:
         print(f"  {'bare QEMU: QEMU start to /init':48}{t_direct:10.2f}")
     else:
-        print(f"  {'bare QEMU':48}  /init not reached")
-        print(direct.failure_context())
+        print(f"  {'bare QEMU':48}  /init not reached: {linux_why(direct, '')}")
     if t_mh is not None and t_mh_vm is not None:
         print(f"  {'MACROHARD: emulator start (with OVMF) to /init':48}{t_mh:10.2f}")
         print(f"  {'MACROHARD: VM start to /init':48}{t_mh - t_mh_vm:10.2f}")
@@ -1260,8 +1266,8 @@ def bench_linux(linux):
             print(f"  {'ratio, VM start to /init : bare QEMU':48}"
                   f"{(t_mh - t_mh_vm) / t_direct:10.2f}")
     else:
-        print(f"  {'MACROHARD (AMD-V)':48}  /init not reached, no time or ratio")
-        print("\n".join(mh.failure_context().splitlines()[-12:]))
+        print(f"  {'MACROHARD (AMD-V)':48}  /init not reached, no time or ratio: "
+              f"{linux_why(mh, '[linux] ')}")
 
 
 def main(argv):
