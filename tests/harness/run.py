@@ -1034,6 +1034,9 @@ def linux_report_time(boot, anchor=None):
     line = f"INFO: {boot.name}: emulator start to /init: {t:.2f} s"
     if anchor and anchor in boot.marks:
         line += f" (VM start to /init: {t - boot.marks[anchor]:.2f} s)"
+    up = re.search(r"INFO: kernel uptime at /init: ([\d.]+) s", boot.serial)
+    if up:
+        line += f"; the kernel's own uptime at /init: {up.group(1)} s"
     print(line, flush=True)
     return t
 
