@@ -1107,6 +1107,73 @@ def linux_vmx_boot(name, token, model="corei7_skylake_x"):
     return b
 
 
+def read_newc(data):
+    """{name: (mode, rdev_major, rdev_minor, data)} of a newc cpio archive, read independently
+    of tests/linux/mkinitramfs.py; raises ValueError on a malformed archive."""
+    entries, off = {}, 0
+    while True:
+        if data[off:off + 6] != b"070701":
+            raise ValueError(f"bad magic at {off}")
+        f = [int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        mode, size, rmaj, rmin, namesize = f[1], f[6], f[9], f[10], f[11]
+        name_end = off + 110 + namesize
+        name = data[off + 110:name_end - 1].decode()
+        off = (name_end + 3) & ~3
+        body = data[off:off + size]
+        off = (off + size + 3) & ~3
+        if name == "TRAILER!!!":
+            return entries
+        entries[name] = (mode, rmaj, rmin, body)
+
+
+def linux_kit_checks():
+    """The kit itself: vmlinux is the ELF with a PT_NOTE that PVH needs, the initramfs holds
+    what /init needs, and rebuilding it gives the same bytes."""
+    import gzip
+    import stat
+    import struct
+    with open(os.path.join(LINUX, "vmlinux"), "rb") as f:
+        elf = f.read(4096)
+    ok = elf[:4] == b"\x7fELF" and elf[4] == 2
+    types = []
+    if ok:
+        phoff, = struct.unpack_from("<Q", elf, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+        types = [struct.unpack_from("<I", elf, phoff + i * phentsize)[0] for i in range(phnum)]
+    check("linux-kit: vmlinux is a 64-bit ELF with a PT_NOTE", ok and 4 in types,
+          f"ELF64 {ok}, program header types {types}")
+    with open(os.path.join(LINUX, "vmlinuz"), "rb") as f:
+        check("linux-kit: vmlinuz is a bzImage", f.read(0x206)[0x202:] == b"HdrS", "no HdrS")
+    path = os.path.join(LINUX, "initramfs.cpio.gz")
+    with open(path, "rb") as f:
+        packed = f.read()
+    try:
+        files = read_newc(gzip.decompress(packed))
+    except (ValueError, OSError, EOFError) as e:
+        check("linux-kit: initramfs is a gzipped newc cpio", False, repr(e))
+        return
+    check("linux-kit: initramfs is a gzipped newc cpio", True)
+    console = files.get("dev/console")
+    check("linux-kit: /dev/console is character device 5:1", console is not None and
+          stat.S_ISCHR(console[0]) and console[1:3] == (5, 1), f"{console and console[:3]}")
+    for name in ("init", "bin/busybox", "bin/hvcheck"):
+        e = files.get(name)
+        check(f"linux-kit: /{name} is an executable file", e is not None and
+              stat.S_ISREG(e[0]) and e[0] & 0o111 and len(e[3]) > 0, "missing or not executable")
+    links = {n: e[3].decode() for n, e in files.items() if stat.S_ISLNK(e[0])}
+    bad = [n for n, t in links.items()
+           if os.path.normpath(os.path.join(os.path.dirname(n), t)) != "bin/busybox"]
+    check("linux-kit: busybox applets link to /bin/busybox (sh, nproc, poweroff among them)",
+          not bad and {"bin/sh", "usr/bin/nproc", "sbin/poweroff"} <= set(links),
+          f"{len(links)} links, wrong: {bad[:5]}")
+    again = os.path.join(LOGS, "initramfs-again.cpio.gz")
+    run([sys.executable, "tests/linux/mkinitramfs.py", again, os.path.join(LINUX, "busybox"),
+         os.path.join(LINUX, "hvcheck"), "tests/linux/init"])
+    with open(again, "rb") as f:
+        check("linux-kit: the initramfs is reproducible", f.read() == packed,
+              "a rebuild differs (run make linux-kit after changing its inputs)")
+
+
 def linux_jobs(which=("direct", "svm", "vmx")):
     missing = linux_kit_missing()
     if missing:
@@ -1114,6 +1181,7 @@ def linux_jobs(which=("direct", "svm", "vmx")):
         return []
 
     def direct():
+        linux_kit_checks()
         token = linux_token()
         b = linux_direct_boot("linux-direct", token)
         linux_expect(b, "", token, LINUX_DIRECT_CHECKS)
