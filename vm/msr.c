@@ -15,6 +15,8 @@
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x20f
@@ -139,6 +141,16 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_MISC_ENABLE:
 		*val = BIT(0);		/* fast strings */
 		return 0;
+	case MSR_MCG_CAP:
+		/*
+		 * CPUID keeps MCE/MCA (a kernel reads these two without a fixup), but the
+		 * machine-check architecture has no error-reporting banks and no MCG_CTL.
+		 */
+		*val = 0;
+		return 0;
+	case MSR_MCG_STATUS:
+		*val = 0;
+		return 0;
 	case MSR_AMD_VM_CR:
 		if (cpuid(0, 0).ebx != 0x68747541)	/* "Auth": AMD only */
 			return -1;
@@ -213,6 +225,8 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		return (val & ~0xfffULL) == 0xfee00000ULL ? 0 : -1;
 	case MSR_MISC_ENABLE:
 		return 0;
+	case MSR_MCG_STATUS:
+		return val ? -1 : 0;	/* only clearing is allowed (SDM 15.3.1.2) */
 	case MSR_TSC:
 		v->tsc_offset = val - rdtsc();
 		vcpu_sregs_changed(v);

@@ -18,6 +18,20 @@
 #define PLAT_ECAM_SIZE		0x100000ULL
 #define PLAT_IOAPIC_GPA		0xfec00000ULL
 #define PLAT_LAPIC_GPA		0xfee00000ULL
+#define PLAT_APIC_PAGE_SIZE	0x1000ULL	/* the IOAPIC and LAPIC windows, as reserved in e820 */
+
+/*
+ * Boot structures the loaders (vm/loader*.c) write into low RAM, below the first
+ * byte a guest image may load at.  The same pages serve every boot format.
+ */
+#define PLAT_BOOT_GDT		0x1000ULL	/* GDT of the start state (vm/loader.c) */
+#define PLAT_BOOT_INFO		0x2000ULL	/* boot_params, hvm_start_info or multiboot_info */
+#define PLAT_BOOT_INFO_SIZE	0x2000ULL
+#define PLAT_BOOT_CMDLINE	0x4000ULL	/* the command line, NUL-terminated */
+#define PLAT_BOOT_CMDLINE_SIZE	0x1000ULL
+#define PLAT_BOOT_STACK_TOP	0x8000ULL	/* initial RSP/ESP: a scratch stack at 0x7000-0x7fff */
+#define PLAT_BOOT_PAGE_TABLES	0x9000ULL	/* PML4, PDPT, 4 PDs: 4 GiB identity map (Linux) */
+#define PLAT_BOOT_END		0x10000ULL	/* guest images load at or above this */
 
 /* Ports. */
 #define PLAT_PORT_PIC_MASTER	0x20

@@ -174,7 +174,7 @@ static void vm_destroy(struct vm *vm)
 	vm_zfree(vm, sizeof(*vm));
 }
 
-static struct vm *vm_create(const struct cfg_vm *cfg)
+static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 {
 	struct vm *vm = vm_zalloc(sizeof(*vm));
 	int err = -ENOMEM;
@@ -182,7 +182,8 @@ static struct vm *vm_create(const struct cfg_vm *cfg)
 	if (!vm)
 		goto fail_msg;
 	str_copy(vm->name, cfg->name, sizeof(vm->name));
-	vm->id = vm_list_count;
+	vm->id = id;
+	vm->cfg = cfg;
 	vm->exit_status = -1;
 	vm->clip_copy_out = cfg->clipboard == CFG_CLIP_COPY_OUT || cfg->clipboard == CFG_CLIP_BOTH;
 	vm->clip_paste_in = cfg->clipboard == CFG_CLIP_PASTE_IN || cfg->clipboard == CFG_CLIP_BOTH;
@@ -243,7 +244,7 @@ u32 vm_create_all(const struct config *cfg)
 
 		if (!c->valid)
 			continue;
-		vm = vm_create(c);
+		vm = vm_create(c, vm_list_count);
 		if (!vm)
 			continue;
 		vm_list[vm_list_count++] = vm;
@@ -368,14 +369,38 @@ void vm_stop_with_dump(struct vcpu *v, const struct vm_exit *exit, const char *w
 	vm_stop(vm, -1, "%s", why);
 }
 
+void vm_request_restart(struct vm *vm, const char *why)
+{
+	if (vm->state == VM_STATE_STOPPED)
+		return;
+	vm->restart = true;
+	vm_stop(vm, 0, "reset requested by the guest (%s)", why);
+}
+
 void vm_reap_stopped(void)
 {
 	for (u32 i = 0; i < vm_list_count; i++) {
 		struct vm *vm = vm_list[i];
+		const struct cfg_vm *cfg;
+		bool restart;
+		u32 restarts;
 
-		if (vm && vm->state == VM_STATE_STOPPED) {
-			vm_destroy(vm);
-			vm_list[i] = NULL;
-		}
+		if (!vm || vm->state != VM_STATE_STOPPED)
+			continue;
+		cfg = vm->cfg;
+		restart = vm->restart;
+		restarts = vm->restarts + 1;
+		vm_destroy(vm);
+		vm_list[i] = NULL;
+		if (!restart)
+			continue;
+		/* A restarted VM gets everything afresh: RAM, devices, vCPUs, the kernel reloaded. */
+		vm = vm_create(cfg, i);
+		if (!vm)
+			continue;
+		vm->restarts = restarts;
+		vm_list[i] = vm;
+		log_printf(LOG_INFO, vm->name, "restarted (%u time%s)\n", restarts,
+			   restarts == 1 ? "" : "s");
 	}
 }

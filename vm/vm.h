@@ -74,6 +74,9 @@ struct vm {
 	enum vm_state state;
 	int exit_status;	/* isa-debug-exit status, or -1 */
 	const char *stop_reason;
+	const struct cfg_vm *cfg;	/* what it was created from (a restart uses it again) */
+	bool restart;		/* the guest asked for a reset: recreate the VM once it has stopped */
+	u32 restarts;		/* how many times it has been recreated */
 
 	struct guest_mem mem;
 	struct stage2 stage2;
@@ -97,6 +100,13 @@ struct vm {
 /* Ends the VM: marks every vCPU stopped, logs why, prints its exit counters. */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A reset requested by the guest (reset register, keyboard controller, ...): stops the VM like
+ * vm_stop, then the scheduler recreates it from its configuration with fresh RAM, devices
+ * and vCPUs.  Other VMs are not disturbed.
+ */
+void vm_request_restart(struct vm *vm, const char *why);
 
 /* Stops the VM with the vCPU's registers, the exit record and the instruction bytes. */
 void vm_stop_with_dump(struct vcpu *vcpu, const struct vm_exit *exit, const char *why);
@@ -131,6 +141,7 @@ void vm_handle_xsetbv(struct vcpu *vcpu, struct vm_exit *exit);
 void vm_handle_exit(struct vcpu *vcpu, struct vm_exit *exit);
 
 struct config;
+struct cfg_vm;
 /* Creates and starts every accepted VM of the configuration; returns how many started. */
 u32 vm_create_all(const struct config *cfg);
 /* Frees the resources of VMs that have stopped. */

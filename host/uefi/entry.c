@@ -64,6 +64,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
 	/* Back from host_exit (possibly out of an exception handler): undo what we changed. */
 	uefi_exceptions_fini();
+	uefi_time_fini();
 	cpu_sti();
 	return status ? EFI_ABORTED : EFI_SUCCESS;
 }

@@ -30,6 +30,17 @@ struct uefi_cpu_arch {
 	UINT32 dma_buffer_alignment;
 };
 
+/* PI spec vol. 2, 12.10: EFI_TIMER_ARCH_PROTOCOL (periods in 100 ns units). */
+#define UEFI_TIMER_ARCH_PROTOCOL_GUID \
+	{ 0x26baccb3, 0x6f42, 0x11d4, { 0xbc, 0xe7, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 } }
+
+struct uefi_timer_arch {
+	VOID *register_handler;
+	EFI_STATUS(EFIAPI *set_timer_period)(struct uefi_timer_arch *, UINT64);
+	EFI_STATUS(EFIAPI *get_timer_period)(struct uefi_timer_arch *, UINT64 *);
+	VOID *generate_soft_interrupt;
+};
+
 /* PI spec vol. 2, 13.4: EFI_MP_SERVICES_PROTOCOL. */
 #define UEFI_MP_SERVICES_PROTOCOL_GUID \
 	{ 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
@@ -57,6 +68,7 @@ void uefi_to_ascii(char *dst, size_t size, const CHAR16 *src);
 
 void uefi_console_init(void);
 void uefi_time_init(void);
+void uefi_time_fini(void);
 void uefi_info_init(void);
 void uefi_exceptions_init(void);
 void uefi_exceptions_fini(void);

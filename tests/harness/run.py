@@ -4,6 +4,7 @@
 usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
                        the hypervisor; part of svm/vmx once CONFORMANCE is True),
+                       or boot, boot-svm, boot-vmx (only the boot-format guests),
                        or linux, linux-direct, linux-svm, linux-vmx (Debian's
                        kernel: bare QEMU, then under MACROHARD on each vendor;
                        "all" runs linux-direct, and the others with MH_LINUX=1),
@@ -508,7 +509,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm") + uart_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm") + uart_jobs("svm")
 
 
 def vmx_jobs():
@@ -550,7 +551,8 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + uart_jobs("vmx")
+            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
+        boot_jobs("vmx") + uart_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -747,6 +749,55 @@ def hypercall_jobs(vendor):
             expect(b, checks, absent)
             bochs_check_poweroff(b)
         job.__name__ = f"hypercall_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
+BOOT_GUESTS = ("mb1", "pvh", "linux")
+
+
+def boot_checks():
+    """What the serial console must show after tests/configs/boot.cfg."""
+    checks = []
+    for vm in BOOT_GUESTS:
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: loaded with its initrd", rf"^{p}initrd /guests/boot_{vm}.bin: \d+ bytes at 0x"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0",
+             rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ]
+    checks += [("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def boot_jobs(vendor):
+    """The boot-format guests (Multiboot, PVH, bzImage) under the hypervisor: boot-svm on QEMU,
+    boot-vmx-<model> on both Bochs models."""
+    checks, absent = boot_checks()
+    guests = [f"{BUILD}/guests/boot_{g}.bin" for g in BOOT_GUESTS]
+    if vendor == "svm":
+        def svm():
+            b = Boot("boot-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("boot.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  240)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "boot_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"boot-vmx-{label}")
+            iso = iso_image(b, cfg("boot.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"boot_vmx_{label}"
         return job
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
 
@@ -976,17 +1027,17 @@ def linux_direct_cmd(boot, cmdline):
 
 
 def linux_config(boot, token, kernel=None):
-    """tests/configs/linux.cfg with this run's token on the kernel command line (and another
+    """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
     kernel, e.g. the PVH vmlinux, if given)."""
-    with open(cfg("linux.cfg")) as f:
+    with open(cfg("linux-test.cfg")) as f:
         text = f.read()
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
-        raise RuntimeError("tests/configs/linux.cfg: expected one mh.token= on its cmdline")
+        raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
     if kernel:
         text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
         if n != 1:
-            raise RuntimeError("tests/configs/linux.cfg: expected one kernel line")
+            raise RuntimeError("tests/configs/linux-test.cfg: expected one kernel line")
     path = os.path.join(boot.dir, "macrohard.cfg")
     with open(path, "w") as f:
         f.write(text)
@@ -1350,8 +1401,8 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx", "linux", "linux-direct", "linux-svm", "linux-vmx",
-                     "uart"):
+                     "conformance-vmx", "boot", "boot-svm", "boot-vmx", "linux",
+                     "linux-direct", "linux-svm", "linux-vmx", "uart"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1370,6 +1421,10 @@ def main(argv):
         jobs += conformance_jobs("svm")
     if suite in ("conformance", "conformance-vmx") or (CONFORMANCE and suite in ("vmx", "all")):
         jobs += conformance_jobs("vmx")
+    if suite in ("boot", "boot-svm"):
+        jobs += boot_jobs("svm")
+    if suite in ("boot", "boot-vmx"):
+        jobs += boot_jobs("vmx")
     # Linux: the kit's self-check on bare QEMU always; under MACROHARD in `make test` only
     # with MH_LINUX=1 (until the guest platform has landed), always in `make test-linux`.
     linux = []
