@@ -7,6 +7,7 @@
  *   hypercalls  HC_VERSION and HC_FEATURES from CPL 3 through libhc (user calls)
  *   sleep       guest TSC ticks across clock_nanosleep(1 s), converted with the TSC
  *               frequency from CPUID 0x40000010 EAX (kHz) or else /proc/cpuinfo: 1 s +- 5 %
+ *               (up to three tries: a starved emulator makes a sleep late, never early)
  * Prints PASS:/FAIL:/SKIP: lines (kvm-unit-tests style); exit status 1 if anything failed.
  */
 #include <stdarg.h>
@@ -150,30 +151,41 @@ static double tsc_khz(const char **src)
 	return mhz * 1000.0;
 }
 
+/*
+ * One clock_nanosleep(1 s) in guest TSC seconds.  A sleep can end late when the host starves
+ * the emulator (the vCPU is not run when its timer fires), never early: so up to three tries,
+ * and the check passes with the first one within 1 s +- 5 %; one below 0.95 s fails at once.
+ */
 static void check_sleep(void)
 {
 	const char *src;
-	double khz = tsc_khz(&src), secs;
+	double khz = tsc_khz(&src), secs = 0;
 	struct timespec one = { 1, 0 };
 	uint64_t t0, t1;
-	int err;
+	int err, tries;
 
 	if (khz <= 0) {
 		result("FAIL", "sleep 1 s in guest tsc time (no tsc frequency from %s)", src);
 		return;
 	}
-	t0 = __builtin_ia32_rdtsc();
-	err = clock_nanosleep(CLOCK_MONOTONIC, 0, &one, NULL);
-	t1 = __builtin_ia32_rdtsc();
-	if (err) {
-		result("FAIL", "sleep 1 s in guest tsc time (clock_nanosleep: %s)", strerror(err));
-		return;
+	for (tries = 1; tries <= 3; tries++) {
+		t0 = __builtin_ia32_rdtsc();
+		err = clock_nanosleep(CLOCK_MONOTONIC, 0, &one, NULL);
+		t1 = __builtin_ia32_rdtsc();
+		if (err) {
+			result("FAIL", "sleep 1 s in guest tsc time (clock_nanosleep: %s)", strerror(err));
+			return;
+		}
+		secs = (double)(t1 - t0) / (khz * 1000.0);
+		printf("hvcheck: clock_nanosleep(1 s) took %llu tsc ticks = %.4f s at %.3f MHz (%s)\n",
+		       (unsigned long long)(t1 - t0), secs, khz / 1000.0, src);
+		fflush(stdout);
+		if (secs <= 1.05)	/* in range, or early: trying again would not help */
+			break;
 	}
-	secs = (double)(t1 - t0) / (khz * 1000.0);
-	printf("hvcheck: clock_nanosleep(1 s) took %llu tsc ticks = %.4f s at %.3f MHz (%s)\n",
-	       (unsigned long long)(t1 - t0), secs, khz / 1000.0, src);
 	result(secs >= 0.95 && secs <= 1.05 ? "PASS" : "FAIL",
-	       "sleep 1 s takes 1 s +- 5 %% of guest tsc time (%.4f s)", secs);
+	       "sleep 1 s takes 1 s +- 5 %% of guest tsc time (%.4f s, try %d)", secs,
+	       tries > 3 ? 3 : tries);
 }
 
 int main(int argc, char **argv)
