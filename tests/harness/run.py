@@ -140,15 +140,18 @@ class Boot:
         return self
 
     def run_linked(self, cmd, timeout, connect, answers=(), marks=(), end=None, grace=1.0,
-                   env=None):
+                   env=None, idle=None):
         """Like run(), but the emulator's serial port is a stream socket the harness holds:
         everything the guest sends is appended to serial.txt as it arrives, and each
         (regex, bytes) of answers is typed once, when regex first matches the serial text.
         connect() returns the connected socket (it is retried while it raises OSError, so
         the emulator may still be starting).  self.marks[regex] is the time in seconds from
-        the emulator's start until each regex of marks first matched."""
+        the emulator's start until each regex of marks first matched.  idle: end the run
+        early when nothing has arrived for that many seconds (self.stalled)."""
         start = time.monotonic()
         self.marks = {}
+        self.stalled = False
+        last_rx = [start]
         pending = list(answers)
         seen_end = None
         text = [""]
@@ -165,7 +168,8 @@ class Boot:
                     return
                 out.write(data)
                 out.flush()
-                now = time.monotonic() - start
+                last_rx[0] = time.monotonic()
+                now = last_rx[0] - start
                 chunk = data.decode("utf-8", "replace")
                 with lock:
                     text[0] += chunk
@@ -186,6 +190,9 @@ class Boot:
                     now = time.monotonic()
                     if now - start > timeout:
                         self.timed_out = True
+                        break
+                    if idle and now - last_rx[0] > idle:
+                        self.stalled = True
                         break
                     if sock is None:
                         try:
@@ -1074,7 +1081,8 @@ def linux_why(boot, prefix):
     if why:
         return "; ".join(why[:4])
     last = [l for l in boot.serial.splitlines() if l.startswith(prefix)][-3:]
-    return "last lines: " + " | ".join(last) + (" (timed out)" if boot.timed_out else "")
+    return "last lines: " + " | ".join(last) + (" (timed out)" if boot.timed_out else "") + \
+        (" (no output for a long time: stalled)" if getattr(boot, "stalled", False) else "")
 
 
 def linux_report_time(boot, anchor=None):
@@ -1138,7 +1146,7 @@ def linux_svm_boot(name, token, pvh=False):
     connect = qemu_serial_socket(b, cmd)
     b.run_linked(cmd, 600, connect,
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
-                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX])
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], idle=240)
     return b
 
 
@@ -1154,7 +1162,7 @@ def linux_vmx_boot(name, token, model="corei7_skylake_x"):
     port = bochs_serial_socket(cmd, cpus=2)
     b.run_linked(cmd, 900, linux_tcp_connect(port),
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
-                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env())
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env(), idle=420)
     return b
 
 
