@@ -870,8 +870,11 @@ def uart_jobs(vendor):
 
     def answers_checks():
         ta, tb = linux_token(), linux_token()
+        # uart-b's token only once uart-a has its own: the two VMs reach MH-INPUT-READY in
+        # either order, and the focus must not move while uart-a's line is being typed.
         answers = [(r"^\[uart-a\] MH-INPUT-READY$", (ta + "\n").encode()),
-                   (r"^\[uart-b\] MH-INPUT-READY$", b"\x012" + (tb + "\n").encode())]
+                   (r"(?s)\A(?=.*^\[uart-a\] uart: got )(?=.*^\[uart-b\] MH-INPUT-READY$)",
+                    b"\x012" + (tb + "\n").encode())]
         checks = []
         for vm in ("uart-a", "uart-b"):
             p = re.escape(f"[{vm}] ")
