@@ -1,7 +1,7 @@
 /*
- * TEMPORARY stand-in for the interrupt router (devices/irq.h), so device models that raise
- * lines link before the LAPIC/IOAPIC/PIC work lands.  It delivers nothing: there is no
- * interrupt controller to deliver to yet.  Drop this file when the real devices/irq.c is merged.
+ * TEMPORARY placeholder for the interrupt-line router (devices/irq.h), so the platform devices
+ * link before the LAPIC/IOAPIC/PIC work lands on main; that work replaces this file.  Until then
+ * lines go nowhere: the models keep their own state (status registers, OUT pins) correct.
  */
 #include "devices/irq.h"
 

@@ -36,6 +36,8 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_VM_CR 0xc0010114
+#define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_AMD_NB_CFG 0xc001001f
 
 #define MTRR_VAR_COUNT 8
 
@@ -92,6 +94,11 @@ static u64 *msr_sreg(struct vcpu_sregs *s, u32 msr)
 }
 
 /* Returns 0 and *val, or -1 for #GP. */
+static bool msr_host_amd(void)
+{
+	return cpuid(0, 0).ebx == 0x68747541;	/* "Auth" */
+}
+
 static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	struct vcpu_sregs *s = vcpu_sregs(v);
@@ -152,9 +159,20 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = 0;
 		return 0;
 	case MSR_AMD_VM_CR:
-		if (cpuid(0, 0).ebx != 0x68747541)	/* "Auth": AMD only */
+		if (!msr_host_amd())
 			return -1;
 		*val = BIT(3) | BIT(4);	/* SVM disabled and locked */
+		return 0;
+	case MSR_AMD_SYSCFG:
+		/* No memory encryption, no DRAM modification bits (Linux reads it unchecked). */
+		if (!msr_host_amd())
+			return -1;
+		*val = 0;
+		return 0;
+	case MSR_AMD_NB_CFG:
+		if (!msr_host_amd())
+			return -1;
+		*val = v->vm->nb_cfg;
 		return 0;
 	default:
 		return -1;
@@ -227,6 +245,17 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	case MSR_MCG_STATUS:
 		return val ? -1 : 0;	/* only clearing is allowed (SDM 15.3.1.2) */
+	case MSR_AMD_SYSCFG:
+		return msr_host_amd() && !val ? 0 : -1;
+	case MSR_AMD_NB_CFG:
+		/*
+		 * Stored, per VM as on a real northbridge; bit 46 (CF8 extended configuration
+		 * access) changes nothing since the PCI bus has no extended registers on 0xCF8.
+		 */
+		if (!msr_host_amd())
+			return -1;
+		v->vm->nb_cfg = val;
+		return 0;
 	case MSR_TSC:
 		v->tsc_offset = val - rdtsc();
 		vcpu_sregs_changed(v);

@@ -27,6 +27,36 @@ static void xsetbv(u32 index, u64 value)
 	asm volatile("xsetbv" : : "c"(index), "a"((u32)value), "d"((u32)(value >> 32)));
 }
 
+static u64 xgetbv(u32 index)
+{
+	u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((u64)hi << 32) | lo;
+}
+
+/*
+ * XCR0 is not part of the VMCS/VMCB: the CPU runs the guest with whatever value the register
+ * holds.  Code outside the scheduler (the firmware's interrupt handlers run between exits on the
+ * boot CPU) must not change it, but a changed XCR0 would silently corrupt the guest's extended
+ * state (an XRSTOR of its own XSAVE image faults), so each entry checks and repairs it.
+ */
+static void sched_check_xcr0(struct vcpu *v)
+{
+	static u32 reported;
+	u64 cur;
+
+	if (!use_xsave)
+		return;
+	cur = xgetbv(0);
+	if (cur == v->xcr0)
+		return;
+	if (reported++ < 8)
+		log_printf(LOG_WARN, v->vm->name, "vCPU %u: XCR0 was 0x%llx instead of 0x%llx at entry; "
+			   "restored\n", v->id, (unsigned long long)cur, (unsigned long long)v->xcr0);
+	xsetbv(0, v->xcr0);
+}
+
 /*
  * The hypervisor itself never touches x87/SSE/AVX state (it is built with
  * -mgeneral-regs-only); vCPUs sharing this CPU swap theirs.  With XSAVE the
@@ -176,6 +206,7 @@ static void sched_run_slice(struct vcpu *v)
 				v->deadline_tsc = t;
 		}
 		vcpu_deliver_interrupt(v);
+		sched_check_xcr0(v);
 		err = vendor->vcpu_run(v, &exit);
 
 		/* The back-end has loaded whatever common code changed. */

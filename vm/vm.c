@@ -7,6 +7,7 @@
 #include "vm/hc_internal.h"
 #include "boot/config.h"
 #include "devices/devices.h"
+#include "devices/acpi.h"
 #include "mm/gva.h"
 #include "host/host.h"
 #include "lib/errno.h"
@@ -212,6 +213,9 @@ static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
 		vm->vcpus[vm->vcpu_count++] = v;
 	}
+	/* The MADT needs the vCPU count; the tables go in before the loader fills RAM. */
+	if (!err)
+		err = acpi_build(vm);
 	if (!err)
 		err = loader_load(vm, vm->vcpus[0], cfg);
 	for (u32 i = 0; !err && i < vm->vcpu_count; i++) {

@@ -95,6 +95,8 @@ struct vm {
 	bool clip_paste_in;	/* may read it */
 	u64 clip_max;		/* bytes per format it may write or read */
 	bool seamless;		/* display = seamless */
+
+	u64 nb_cfg;		/* AMD NB_CFG MSR (vm/msr.c) */
 };
 
 /* Ends the VM: marks every vCPU stopped, logs why, prints its exit counters. */

@@ -5,6 +5,8 @@ usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
                        the hypervisor; part of svm/vmx once CONFORMANCE is True),
                        or boot, boot-svm, boot-vmx (only the boot-format guests),
+                       or platform, platform-svm, platform-vmx (only the
+                       platform-device guests),
                        or linux, linux-direct, linux-svm, linux-vmx (Debian's
                        kernel: bare QEMU, then under MACROHARD on each vendor;
                        "all" runs linux-direct, and the others with MH_LINUX=1),
@@ -516,7 +518,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm") + boot_jobs("svm") + uart_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + uart_jobs("svm")
 
 
 def vmx_jobs():
@@ -559,7 +561,7 @@ def vmx_jobs():
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
             exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
-        boot_jobs("vmx") + uart_jobs("vmx")
+        boot_jobs("vmx") + platform_jobs("vmx") + uart_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -915,6 +917,108 @@ def uart_jobs(vendor):
         bochs_check_poweroff(b)
     vmx.__name__ = "uart_vmx_skylake"
     return [vmx]
+
+
+PLATFORM_NAMES = (
+    "pm timer advances", "pm1a_cnt reads sci_en", "pit channel 2 out low while counting",
+    "pit channel 2 out2 rises no earlier than 10 ms of pm timer time",
+    "pit channel 2 out2 never low after 10 ms of pm timer time", "pit read-back status of channel 2",
+    "pit latched count of channel 2", "rtc register d reads vrt", "rtc register b: 24-hour bcd",
+    "rtc century byte", "rtc nvram keeps a byte", "rtc nvram base memory",
+    "rtc seconds tick over within 1.2 s", "rtc register a just after an update: uip clear",
+    "rtc year set under set",
+    "pci 00.0 is 1b36:0008", "pci 00.0 class is a host bridge", "pci empty slot reads all ones",
+    "pci word read at 0xcfe", "fw_cfg signature", "fw_cfg cpu count",
+    "8042 status: no data, input buffer empty", "8042 self-test", "acpi rsdp at 0xe0000",
+    "acpi rsdp checksum", "acpi rsdp extended checksum", "acpi rsdp revision 2", "acpi rsdt",
+    "acpi rsdt checksum", "acpi fadt first in the rsdt", "acpi fadt sci_int 9",
+    "acpi fadt pm1a_cnt_blk", "acpi madt second in the rsdt",
+    "acpi madt has one local apic per vcpu")
+
+
+def platform_checks():
+    """What the serial console must show after tests/configs/platform.cfg."""
+    p = re.escape("[plat] ")
+    checks = [(f"plat: {n}", rf"^{p}PASS: platform: {re.escape(n)}$") for n in PLATFORM_NAMES]
+    checks += [
+        ("plat: summary with 0 failed", rf"^{p}SUMMARY: {len(PLATFORM_NAMES)} passed, 0 failed$"),
+        ("plat: powered off through ACPI S5",
+         rf"^{p}stopped: guest powered off \(ACPI S5\): clean shutdown, exit status 0$"),
+        ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+# tests/configs/reset.cfg: each guest asks for a reset at once, and every reset restarts it,
+# so the run ends (the emulator is stopped) once both VMs have been restarted twice.
+RESET_VMS = (("reset-cf9", "port 0xCF9", "writing 6 to the reset control register 0xcf9"),
+             ("reset-kbc", "8042 reset pulse", "8042 command 0xfe pulses the reset line"))
+RESET_END = "(?s)" + "".join(rf"(?=.*^\[{vm}\] restarted \(2 times\)$)" for vm, _, _ in RESET_VMS)
+
+
+def reset_checks():
+    checks = []
+    for vm, why, says in RESET_VMS:
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: about to reset", rf"^{p}PASS: reset: {re.escape(says)}$"),
+            (f"{vm}: stopped for a reset",
+             rf"^{p}stopped: reset requested by the guest \({re.escape(why)}\)$"),
+            (f"{vm}: restarted", rf"^{p}restarted \(1 time\)$"),
+            (f"{vm}: ran again and reset again", rf"^{p}restarted \(2 times\)$")]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def platform_jobs(vendor):
+    """The platform-device test guests (docs/guest.md): platform-svm and reset-svm on QEMU,
+    platform-vmx-<model> on both Bochs models, reset-vmx-skylake."""
+    checks, absent = platform_checks()
+    rchecks, rabsent = reset_checks()
+    guest = [f"{BUILD}/guests/platform.bin"]
+    rguests = [f"{BUILD}/guests/reset.bin", f"{BUILD}/guests/reset_kbc.bin"]
+    if vendor == "svm":
+        def svm():
+            b = Boot("platform-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("platform.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guest])),
+                  300)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "platform_svm"
+
+        def reset():
+            b = Boot("reset-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("reset.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in rguests])),
+                  300, end=RESET_END)
+            expect(b, rchecks, rabsent)
+            check(f"{b.name}: ended by the harness after the restarts", not b.timed_out,
+                  "timed out")
+        reset.__name__ = "reset_svm"
+        return [svm, reset]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"platform-vmx-{label}")
+            iso = iso_image(b, cfg("platform.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guest])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"platform_vmx_{label}"
+        return job
+
+    def reset_vmx():
+        b = Boot("reset-vmx-skylake")
+        iso = iso_image(b, cfg("reset.cfg"), [f"{g}=guests/{os.path.basename(g)}" for g in rguests])
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x"), 300, end=RESET_END, env=bochs_env())
+        expect(b, rchecks, rabsent)
+        check(f"{b.name}: ended by the harness after the restarts", not b.timed_out, "timed out")
+    reset_vmx.__name__ = "reset_vmx_skylake"
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge"),
+            reset_vmx]
 
 
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
@@ -1412,8 +1516,9 @@ def main(argv):
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
-                     "conformance-vmx", "boot", "boot-svm", "boot-vmx", "linux",
-                     "linux-direct", "linux-svm", "linux-vmx", "uart"):
+                     "conformance-vmx", "boot", "boot-svm", "boot-vmx", "platform",
+                     "platform-svm", "platform-vmx", "linux", "linux-direct", "linux-svm",
+                     "linux-vmx", "uart"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1436,6 +1541,10 @@ def main(argv):
         jobs += boot_jobs("svm")
     if suite in ("boot", "boot-vmx"):
         jobs += boot_jobs("vmx")
+    if suite in ("platform", "platform-svm"):
+        jobs += platform_jobs("svm")
+    if suite in ("platform", "platform-vmx"):
+        jobs += platform_jobs("vmx")
     # Linux: the kit's self-check on bare QEMU always; under MACROHARD in `make test` only
     # with MH_LINUX=1 (until the guest platform has landed), always in `make test-linux`.
     linux = []
