@@ -61,6 +61,15 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 	case 0xd:
 		if (!sched_xsave_usable())
 			*r = (struct cpuid_regs){ 0 };
+		if (sub == 1) {
+			/*
+			 * No XSAVES/XRSTORS and no supervisor state components: IA32_XSS is
+			 * not offered (a guest would find its XSAVES area size inconsistent).
+			 */
+			r->eax &= ~BIT(3);
+			r->ecx = 0;
+			r->edx = 0;
+		}
 		break;
 	case 0x7:
 		if (sub == 0 && !sched_xsave_usable()) {

@@ -36,14 +36,16 @@ static u64 xgetbv(u32 index)
 }
 
 /*
- * XCR0 is not part of the VMCS/VMCB: the CPU runs the guest with whatever value the register
- * holds.  Code outside the scheduler (the firmware's interrupt handlers run between exits on the
- * boot CPU) must not change it, but a changed XCR0 would silently corrupt the guest's extended
- * state (an XRSTOR of its own XSAVE image faults), so each entry checks and repairs it.
+ * XCR0 is not part of the VMCS/VMCB: the guest runs with whatever the register holds, and XSETBV
+ * is supposed to exit (VT-x always; AMD-V with its intercept set).  QEMU's TCG SVM ignores the
+ * XSETBV intercept, so there a guest's XSETBV changes the register directly (after the CPU's own
+ * checks) and the hypervisor's copy goes stale; swapping vCPUs would then load the stale value
+ * and the guest's next XRSTOR of its own image faults.  So after every exit the register, not
+ * the copy, is the guest's XCR0.
  */
-static void sched_check_xcr0(struct vcpu *v)
+static void sched_sync_xcr0(struct vcpu *v)
 {
-	static u32 reported;
+	static bool reported;
 	u64 cur;
 
 	if (!use_xsave)
@@ -51,10 +53,13 @@ static void sched_check_xcr0(struct vcpu *v)
 	cur = xgetbv(0);
 	if (cur == v->xcr0)
 		return;
-	if (reported++ < 8)
-		log_printf(LOG_WARN, v->vm->name, "vCPU %u: XCR0 was 0x%llx instead of 0x%llx at entry; "
-			   "restored\n", v->id, (unsigned long long)cur, (unsigned long long)v->xcr0);
-	xsetbv(0, v->xcr0);
+	if (!reported) {
+		reported = true;
+		log_printf(LOG_INFO, v->vm->name, "vCPU %u: XSETBV (XCR0 0x%llx -> 0x%llx) ran without "
+			   "an exit: this CPU does not intercept it; following the register\n", v->id,
+			   (unsigned long long)v->xcr0, (unsigned long long)cur);
+	}
+	v->xcr0 = cur;
 }
 
 /*
@@ -206,8 +211,8 @@ static void sched_run_slice(struct vcpu *v)
 				v->deadline_tsc = t;
 		}
 		vcpu_deliver_interrupt(v);
-		sched_check_xcr0(v);
 		err = vendor->vcpu_run(v, &exit);
+		sched_sync_xcr0(v);
 
 		/* The back-end has loaded whatever common code changed. */
 		v->rip_dirty = false;
