@@ -4,6 +4,7 @@
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/pic.h"
+#include "devices/uart.h"
 #include "vm/platform.h"
 #include "vm/vm.h"
 #include "host/host.h"
@@ -159,8 +160,7 @@ void devices_destroy(struct vm *vm)
 	fw_cfg_destroy(vm);
 	pic_destroy(vm);
 	ioapic_destroy(vm);
-	if (vm->dev->uart)
-		host_pages_free((u64)(uintptr_t)vm->dev->uart, 1);
+	uart_destroy(vm);
 	host_pages_free((u64)(uintptr_t)vm->dev, 1);
 	vm->dev = NULL;
 }

@@ -30,6 +30,12 @@ struct host_info {
 void host_console_write(const char *s, size_t len);
 /* Selects the serial port (0 = none) and baud rate used from now on. */
 void host_console_set_serial(u16 port, u32 baud);
+/*
+ * Console input without waiting: up to max bytes typed on the serial port (and, firmware-
+ * hosted, on the firmware's text input: keys become the bytes a VT100 terminal sends).
+ * Returns how many were read.
+ */
+size_t host_console_read(u8 *buf, size_t max);
 
 /*
  * Monotonic time since start-up, from the TSC (host/tsc_clock.c, common to both

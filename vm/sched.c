@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "vm/msr.h"
 #include "devices/timer.h"
+#include "vm/console.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
@@ -226,6 +227,8 @@ static void sched_run_slice(struct vcpu *v)
 		vm_handle_exit(v, &exit);
 		if (vm->state != VM_STATE_RUNNING)
 			return;
+		/* Typed input for the focused VM (the poll itself is rate-limited). */
+		console_poll(host_time_ns());
 		/* An interrupt raised before HLT wakes the vCPU at once. */
 		vcpu_wake_if_pending(v);
 		if (v->state != VCPU_RUNNABLE)
@@ -257,6 +260,7 @@ void sched_run(void)
 		u64 next;
 
 		sched_poll_timers();
+		console_poll(host_time_ns());
 		for (u32 i = 0; i < vm_list_count; i++) {
 			struct vm *vm = vm_list[i];
 
@@ -278,10 +282,16 @@ void sched_run(void)
 			for (u32 i = 0; i < vm_list_count; i++)
 				if (vm_list[i] && vm_list[i]->state == VM_STATE_RUNNING)
 					sched_check_stuck(vm_list[i]);
-			/* Every vCPU is halted: wait for the earliest timer instead of spinning the loop. */
+			/*
+			 * Every vCPU is halted: wait for the earliest timer instead of spinning the
+			 * loop, or for typed input, which may raise the UART's interrupt.
+			 */
 			next = sched_poll_timers();
-			while (next && (s64)(host_time_ns() - next) < 0)
+			while (next && (s64)(host_time_ns() - next) < 0) {
+				if (console_poll(host_time_ns()))
+					break;
 				cpu_relax();
+			}
 		}
 		if (fpu_owner && fpu_owner->vm->state == VM_STATE_STOPPED)
 			fpu_owner = NULL;
