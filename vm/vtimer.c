@@ -7,6 +7,7 @@
  */
 #include "vm/vtimer.h"
 #include "vm/vm.h"
+#include "vm/sched.h"
 #include "devices/lapic.h"
 #include "devices/pic.h"
 #include "host/host.h"
@@ -59,7 +60,16 @@ void vcpu_wake_if_pending(struct vcpu *v)
 	    (((v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v)) || v->lapic.nmi_pending)) {
 		v->state = VCPU_RUNNABLE;
 		vcpu_wakeups++;
+		return;
 	}
+	/*
+	 * A runnable vCPU that is waiting for its turn while an interrupt is pending for it
+	 * (its timer tick, an IPI) ends the running vCPU's slice at its next exit, so that
+	 * vCPUs sharing a CPU lose no ticks to a 10 ms slice of another vCPU.
+	 */
+	if (v->state == VCPU_RUNNABLE && v != vcpu_current() &&
+	    (vcpu_interrupt_pending(v) || v->lapic.nmi_pending))
+		vcpu_wakeups++;
 }
 
 void vcpu_deliver_interrupt(struct vcpu *v)

@@ -1306,10 +1306,14 @@ def linux_svm_boot(name, token, pvh=False):
         files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
         config = linux_config(b, token)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
+    # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
+    # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
+    # tolerates for one PIT or PM-timer read, and a loaded host stalls QEMU for whole ticks.
+    cmd += ["-icount", "shift=0,sleep=off"]
     connect = qemu_serial_socket(b, cmd)
-    b.run_linked(cmd, 600, connect,
+    b.run_linked(cmd, 1200, connect,
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
-                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], idle=240)
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], idle=480)
     return b
 
 
