@@ -424,14 +424,11 @@ void lapic_deliver(struct vcpu *v, u8 mode, u8 vector, bool level_trig)
 	default:
 		return;		/* SMI and the reserved modes are not modelled */
 	}
-	vcpu_wake_if_pending(v);
 	/*
-	 * Another runnable vCPU sharing this CPU sees the interrupt only in its own time
-	 * slice: end the sender's slice, so an IPI's round trip is not a whole slice long.
+	 * Wakes a halted target; a runnable one waiting for its turn on this CPU ends the
+	 * sender's slice, so an IPI's round trip is not a whole slice long (vm/vtimer.c).
 	 */
-	if (v != vcpu_current() && v->state == VCPU_RUNNABLE && vcpu_current() &&
-	    vcpu_current()->vm == v->vm)
-		vcpu_wakeups++;
+	vcpu_wake_if_pending(v);
 }
 
 bool lapic_match_dest(const struct vcpu *v, u32 dest, bool wide, bool logical)
