@@ -1195,11 +1195,25 @@ def linux_direct_cmd(boot, cmdline):
             "-net", "none", "-no-reboot"]
 
 
-def linux_config(boot, token, kernel=None):
+# A second VM that crashes its kernel on purpose (sysrq c); panic=-1 reboot=t makes the panic
+# end in a triple fault, which stops that VM and only that VM.
+LINUX_CRASH_VM = """
+[vm crash]
+memory = 128M
+vcpus = 1
+kernel = /linux/vmlinuz
+initrd = /linux/initramfs.cpio.gz
+cmdline = console=ttyS0 panic=-1 reboot=t mh.mode=crash
+"""
+
+
+def linux_config(boot, token, kernel=None, crash=False):
     """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
-    kernel, e.g. the PVH vmlinux, if given)."""
+    kernel, e.g. the PVH vmlinux, if given; crash: with LINUX_CRASH_VM beside it)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
+    if crash:
+        text += LINUX_CRASH_VM
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
         raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
@@ -1281,10 +1295,13 @@ def bochs_serial_socket(cmd, cpus=1):
     return port
 
 
-def linux_direct_boot(name, token):
-    """Debian's kernel + the initramfs on bare QEMU TCG, the harness typing the token."""
+def linux_direct_boot(name, token, icount=False):
+    """Debian's kernel + the initramfs on bare QEMU TCG, the harness typing the token (icount:
+    with guest time from the instruction count, as the MACROHARD runs on QEMU have it)."""
     b = Boot(name)
     cmd = linux_direct_cmd(b, linux_cmdline("direct", token))
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
     connect = qemu_serial_socket(b, cmd)
     b.run_linked(cmd, 300, connect,
                  answers=[(rf"^{LINUX_INPUT_READY}$", (token + "\n").encode())],
@@ -1292,18 +1309,22 @@ def linux_direct_boot(name, token):
     return b
 
 
-def linux_svm_boot(name, token, pvh=False):
+def linux_svm_boot(name, token, pvh=False, crash=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
     bzImage."""
     b = Boot(name)
     files = [f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
+    if crash:
+        # The crashing VM beside the tested one (LINUX_CRASH_VM) boots the bzImage.
+        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
     if pvh:
         files.append(f"{LINUX}/vmlinux=/linux/vmlinux")
-        config = linux_config(b, token, "/linux/vmlinux")
+        config = linux_config(b, token, "/linux/vmlinux", crash=crash)
     else:
-        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
-        config = linux_config(b, token)
+        if not crash:
+            files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
+        config = linux_config(b, token, crash=crash)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
     # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
@@ -1426,10 +1447,13 @@ def linux_jobs(which=("direct", "svm", "vmx")):
 
     def svm_pvh():
         token = linux_token()
-        b = linux_svm_boot("linux-svm-pvh", token, pvh=True)
+        b = linux_svm_boot("linux-svm-pvh", token, pvh=True, crash=True)
         linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
-                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-                     [("no panic", r"PANIC")])
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF),
+                      ("crash VM: the kernel crashed on purpose", r"^\[crash\] MH-CRASH"),
+                      ("crash VM: its panic ended in a triple fault that stopped it",
+                       r"^\[crash\] stopped: triple fault")],
+                     [("no panic", r"PANIC"), ("crash VM: not restarted", r"^\[crash\] restarted")])
         check(f"{b.name}: QEMU exited by itself after power-off",
               not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         linux_report_time(b, LINUX_VM_START_RX)
@@ -1518,14 +1542,17 @@ def bench():
     linux = {}
 
     def linux_direct():
-        linux["direct"] = linux_direct_boot("bench-linux-direct", linux_token())
+        linux["direct"] = linux_direct_boot("bench-linux-direct", linux_token(), icount=True)
 
     def linux_svm():
-        linux["svm"] = linux_svm_boot("bench-linux-svm", linux_token())
+        linux["bzImage"] = linux_svm_boot("bench-linux-svm", linux_token())
+
+    def linux_svm_pvh():
+        linux["PVH"] = linux_svm_boot("bench-linux-svm-pvh", linux_token(), pvh=True)
 
     jobs = [svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")]
     if not linux_kit_missing():
-        jobs += [linux_direct, linux_svm]
+        jobs += [linux_direct, linux_svm, linux_svm_pvh]
     run_jobs(jobs)
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
@@ -1543,31 +1570,43 @@ def bench():
     return 0
 
 
+def linux_uptime_at_init(boot, prefix):
+    """The kernel's own uptime when /init started (guest seconds), from its INFO line."""
+    m = re.search(rf"^{re.escape(prefix)}INFO: kernel uptime at /init: ([0-9.]+) s", boot.serial,
+                  re.M) if boot else None
+    return float(m.group(1)) if m else None
+
+
 def bench_linux(linux):
-    """Debian's kernel: wall time to /init on bare QEMU TCG and under MACROHARD (AMD-V on
-    QEMU TCG), side by side in one run; only times actually measured are printed."""
-    print("\nDebian's kernel (bzImage) to /init, wall seconds, QEMU TCG, 2 vCPUs")
+    """Debian's kernel to /init on bare QEMU TCG and under MACROHARD (AMD-V on QEMU TCG, the
+    bzImage and the PVH paths), side by side in one run, all with -icount shift=0 so guest time
+    is the instruction count; only what was actually measured is printed."""
+    print("\nDebian's kernel to /init, QEMU TCG with -icount shift=0, 2 vCPUs")
     if not linux:
         print("  not run: the Linux kit is missing (make linux-kit)")
         return
     direct = linux.get("direct")
-    mh = linux.get("svm")
     t_direct = direct.marks.get(LINUX_INIT_START_RX) if direct else None
-    t_mh = mh.marks.get(LINUX_INIT_START_RX) if mh else None
-    t_mh_vm = mh.marks.get(LINUX_VM_START_RX) if mh else None
-    if t_direct is not None:
-        print(f"  {'bare QEMU: QEMU start to /init':48}{t_direct:10.2f}")
+    g_direct = linux_uptime_at_init(direct, "")
+    print(f"  {'':34}{'wall s, start to /init':>24}{'guest s (kernel uptime)':>26}")
+    if t_direct is None:
+        print(f"  {'bare QEMU':34}  /init not reached: {linux_why(direct, '')}")
     else:
-        print(f"  {'bare QEMU':48}  /init not reached: {linux_why(direct, '')}")
-    if t_mh is not None and t_mh_vm is not None:
-        print(f"  {'MACROHARD: emulator start (with OVMF) to /init':48}{t_mh:10.2f}")
-        print(f"  {'MACROHARD: VM start to /init':48}{t_mh - t_mh_vm:10.2f}")
-        if t_direct is not None:
-            print(f"  {'ratio, VM start to /init : bare QEMU':48}"
-                  f"{(t_mh - t_mh_vm) / t_direct:10.2f}")
-    else:
-        print(f"  {'MACROHARD (AMD-V)':48}  /init not reached, no time or ratio: "
-              f"{linux_why(mh, '[linux] ')}")
+        print(f"  {'bare QEMU (QEMU start)':34}{t_direct:24.2f}{g_direct or 0:26.2f}")
+    for path in ("bzImage", "PVH"):
+        mh = linux.get(path)
+        t_mh = mh.marks.get(LINUX_INIT_START_RX) if mh else None
+        t_vm = mh.marks.get(LINUX_VM_START_RX) if mh else None
+        g_mh = linux_uptime_at_init(mh, "[linux] ")
+        if t_mh is None or t_vm is None:
+            print(f"  {'MACROHARD ' + path:34}  /init not reached, no time or ratio: "
+                  f"{linux_why(mh, '[linux] ')}")
+            continue
+        print(f"  {'MACROHARD ' + path + ' (VM start)':34}{t_mh - t_vm:24.2f}{g_mh or 0:26.2f}")
+        if t_direct:
+            ratio = f"{(t_mh - t_vm) / t_direct:24.2f}"
+            ratio += f"{g_mh / g_direct:26.2f}" if g_mh and g_direct else f"{'-':>26}"
+            print(f"  {'  ratio to bare QEMU':34}{ratio}")
 
 
 def main(argv):
