@@ -1,5 +1,11 @@
 /* The guest's port-I/O bus: dispatch by port range, all ones for unassigned ports. */
 #include "devices/devices.h"
+#include "devices/pci.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
+#include "devices/pic.h"
+#include "devices/uart.h"
+#include "vm/platform.h"
 #include "vm/vm.h"
 #include "host/host.h"
 #include "lib/errno.h"
@@ -114,9 +120,27 @@ int devices_create(struct vm *vm, bool testdev)
 	if (!page)
 		return -ENOMEM;
 	vm->dev = (struct vm_devices *)(uintptr_t)page;
-	err = uart_create(vm, 0x3f8);
+	err = uart_create(vm, PLAT_PORT_COM1);
 	if (!err)
-		err = debug_exit_create(vm, 0xf4);
+		err = debug_exit_create(vm, PLAT_PORT_DEBUG_EXIT);
+	if (!err)
+		err = pic_create(vm);
+	if (!err)
+		err = ioapic_create(vm);
+	if (!err)
+		err = lapic_register_mmio(vm);
+	if (!err)
+		err = pit_create(vm);
+	if (!err)
+		err = rtc_create(vm);
+	if (!err)
+		err = pm_create(vm);
+	if (!err)
+		err = kbc_create(vm);
+	if (!err)
+		err = pci_create(vm);
+	if (!err)
+		err = fw_cfg_create(vm);
 	if (!err && testdev)
 		err = testdev_create(vm);
 	return err;
@@ -128,8 +152,15 @@ void devices_destroy(struct vm *vm)
 		return;
 	uart_flush(vm);
 	testdev_destroy(vm);
-	if (vm->dev->uart)
-		host_pages_free((u64)(uintptr_t)vm->dev->uart, 1);
+	pit_destroy(vm);
+	rtc_destroy(vm);
+	pm_destroy(vm);
+	kbc_destroy(vm);
+	pci_destroy(vm);
+	fw_cfg_destroy(vm);
+	pic_destroy(vm);
+	ioapic_destroy(vm);
+	uart_destroy(vm);
 	host_pages_free((u64)(uintptr_t)vm->dev, 1);
 	vm->dev = NULL;
 }

@@ -6,7 +6,7 @@
 
 struct vm;
 
-#define DEV_PORT_HANDLERS 16
+#define DEV_PORT_HANDLERS 32
 
 struct port_handler {
 	u16 base;
@@ -32,6 +32,14 @@ struct mmio_handler {
 
 struct uart_state;
 struct testdev;
+struct pit_state;
+struct rtc_state;
+struct pm_state;
+struct kbc_state;
+struct pci_host;
+struct fw_cfg_state;
+struct ioapic;
+struct pic;
 
 struct vm_devices {
 	struct port_handler ports[DEV_PORT_HANDLERS];
@@ -40,9 +48,24 @@ struct vm_devices {
 	u32 mmio_count;
 	struct uart_state *uart;
 	struct testdev *testdev;
+	struct pit_state *pit;
+	struct rtc_state *rtc;
+	struct pm_state *pm;
+	struct kbc_state *kbc;
+	struct pci_host *pci;
+	struct fw_cfg_state *fw_cfg;
+	u8 reset_control;	/* port 0xCF9 (devices/reset.c) */
+	struct ioapic *ioapic;		/* devices/ioapic.h */
+	struct pic *pic;		/* devices/pic.h */
 };
 
-/* Creates the VM's platform devices (UART at 0x3F8, isa-debug-exit at 0xF4, testdev if asked). */
+/*
+ * Creates the VM's platform devices (docs/guest.md, "Devices"): UART, isa-debug-exit, the
+ * interrupt controllers (8259 PIC pair, IOAPIC, the local APIC page; devices/irq.h routes lines
+ * to them), PIT, RTC, ACPI PM registers, keyboard controller, reset control, PCI host bridge,
+ * fw_cfg, and testdev if asked.  The ACPI tables come later, once the vCPUs exist
+ * (devices/acpi.h).
+ */
 int devices_create(struct vm *vm, bool testdev);
 void devices_destroy(struct vm *vm);
 
@@ -65,6 +88,30 @@ void devices_mmio_write(struct vm *vm, u64 gpa, u8 size, u64 val);
 int uart_create(struct vm *vm, u16 base);
 void uart_flush(struct vm *vm);
 int debug_exit_create(struct vm *vm, u16 port);
+
+/* devices/pit.c: 8254 on 0x40-0x43 and port 0x61. */
+int pit_create(struct vm *vm);
+void pit_destroy(struct vm *vm);
+
+/* devices/rtc.c: MC146818 RTC/CMOS on 0x70-0x71. */
+int rtc_create(struct vm *vm);
+void rtc_destroy(struct vm *vm);
+
+/* devices/pm.c: ACPI PM1a event/control and PM timer at PLAT_PORT_PM_BASE. */
+int pm_create(struct vm *vm);
+void pm_destroy(struct vm *vm);
+
+/* devices/kbc.c: the 8042 keyboard controller's reset and probe path on 0x60/0x64. */
+int kbc_create(struct vm *vm);
+void kbc_destroy(struct vm *vm);
+
+/* devices/reset.c: the reset control register at 0xCF9 (reached through devices/pci.c's ports). */
+u8 reset_control_read(struct vm *vm);
+void reset_control_write(struct vm *vm, u8 val);
+
+/* devices/fw_cfg.c: QEMU's fw_cfg (selector 0x510, data 0x511). */
+int fw_cfg_create(struct vm *vm);
+void fw_cfg_destroy(struct vm *vm);
 
 /* devices/testdev.c: MMIO scratch page and scratch port for test guests. */
 #define TESTDEV_MMIO 0xfebf0000ULL

@@ -57,6 +57,8 @@ void dev_timer_cancel_sync(struct dev_timer *t)
 	dev_timer_cancel(t);
 	while (__atomic_load_n(&t->firing, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
+	/* A periodic device re-arms from its callback: that one, too, is taken off. */
+	dev_timer_cancel(t);
 }
 
 bool dev_timer_any_armed(void)

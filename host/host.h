@@ -30,6 +30,12 @@ struct host_info {
 void host_console_write(const char *s, size_t len);
 /* Selects the serial port (0 = none) and baud rate used from now on. */
 void host_console_set_serial(u16 port, u32 baud);
+/*
+ * Console input without waiting: up to max bytes typed on the serial port (and, firmware-
+ * hosted, on the firmware's text input: keys become the bytes a VT100 terminal sends).
+ * Returns how many were read.
+ */
+size_t host_console_read(u8 *buf, size_t max);
 
 /*
  * Monotonic time since start-up, from the TSC (host/tsc_clock.c, common to both
@@ -42,6 +48,15 @@ void host_udelay(u64 us);
 void host_time_start(u64 tsc_hz);
 /* The exact TSC frequency from CPUID leaf 0x15, or 0 when the CPU does not state it. */
 u64 host_tsc_hz_from_cpuid(void);
+
+/*
+ * Wall-clock time: nanoseconds since 1970-01-01 00:00:00 as the host's clock keeps it (the
+ * firmware's GetTime or the RTC, read once at start-up; time zone as the machine keeps it,
+ * usually UTC on Linux machines), advanced with host_time_ns().  0 when no date is known.
+ */
+u64 host_time_of_day_ns(void);
+/* Called once by the host layer after host_time_start(), with the date it read. */
+void host_tod_start(u64 unix_seconds);
 
 /* Zeroed, 4 KiB-aligned, identity-mapped pages; 0 when none are left. */
 u64 host_pages_alloc(u64 count);

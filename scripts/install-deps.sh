@@ -3,9 +3,9 @@
 # Idempotent and quiet when everything is present.
 set -eu
 
-packages="make gcc binutils nasm gnu-efi python3 libzydis-dev
+packages="make gcc libc6-dev binutils nasm gnu-efi python3 libzydis-dev
 grub-pc-bin grub-common xorriso mtools dosfstools gdisk
-qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term"
+qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term acpica-tools"
 
 missing=
 for p in $packages; do

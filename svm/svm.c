@@ -320,6 +320,8 @@ static void svm_vmrun_failed(struct vcpu *vcpu, struct svm_vcpu *svm, u64 vintr,
 		   exit->fail.what, rewritten ? " (the CPU rewrote the save area; restored)" : "");
 }
 
+static void svm_set_interrupt_window(struct vcpu *vcpu, bool enable);
+
 static int svm_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct svm_vcpu *svm = vcpu->arch;
@@ -330,6 +332,17 @@ static int svm_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	hsave = rdmsr(MSR_VM_HSAVE_PA);
 	if (!hsave)
 		return -ENODEV;		/* cpu_enable was not called on this CPU */
+	/*
+	 * Restarted by INIT and start-up IPI (vm.h: reset_pending): no event, interrupt shadow,
+	 * NMI blocking or interrupt window of the old context survives; every register reloads.
+	 */
+	if (vcpu->reset_pending) {
+		vmcb->ctl.eventinj = 0;
+		vmcb->ctl.int_state = 0;
+		svm_set_interrupt_window(vcpu, false);
+		vcpu->sregs_dirty = true;
+		vcpu->reset_pending = false;
+	}
 	if (vcpu->sregs_dirty) {
 		svm_set_sregs(vcpu, &vcpu->sregs);
 		vcpu->sregs_dirty = false;

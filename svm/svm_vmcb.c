@@ -15,6 +15,8 @@
  * tables, so CR and DR accesses run natively (EFER writes still exit through
  * the MSR map).
  */
+/* 15.9: CR8 reads (bit 8) and writes (bit 24). */
+#define INTERCEPT_CR8 ((1U << 8) | (1U << (16 + 8)))
 #define SVM_DEFAULT_EXC (BIT(EXC_DB) | BIT(EXC_UD) | BIT(EXC_AC) | BIT(EXC_MC))
 #define SVM_DEFAULT_MISC1 (SVM_INT1_INTR | SVM_INT1_NMI | SVM_INT1_SMI | SVM_INT1_INIT |	\
 			   SVM_INT1_CPUID | SVM_INT1_INVD | SVM_INT1_HLT | SVM_INT1_RDPMC |			\
@@ -41,9 +43,10 @@ void svm_vmcb_init_control(struct vmcb *vmcb, const struct svm_control_params *p
 	/*
 	 * CR4 writes are validated by common code: a bit the guest's CPUID does
 	 * not offer (VMXE, SMXE …) must raise #GP — QEMU's SVM would otherwise
-	 * accept it and fail the next VMRUN.
+	 * accept it and fail the next VMRUN.  CR8 reads and writes are the local
+	 * APIC's TPR (devices/lapic.c), as on VT-x, not V_TPR.
 	 */
-	c->intercept_cr = 1U << (16 + 4);
+	c->intercept_cr = (1U << (16 + 4)) | INTERCEPT_CR8;
 	c->intercept_exc = SVM_DEFAULT_EXC;
 	c->intercept_misc1 = SVM_DEFAULT_MISC1;
 	c->intercept_misc2 = SVM_DEFAULT_MISC2;

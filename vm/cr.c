@@ -78,6 +78,7 @@ static int cr_write(struct vcpu *v, u8 cr, u64 val)
 		if (val > 15)
 			return -1;
 		s->cr8 = val;
+		lapic_set_cr8(v, (u8)val);	/* CR8 is TPR[7:4] (SDM 10.8.6) */
 		break;
 	default:
 		return -1;
@@ -139,7 +140,7 @@ void vm_handle_cr(struct vcpu *v, struct vm_exit *exit)
 			case 2: val = s->cr2; break;
 			case 3: val = s->cr3; break;
 			case 4: val = s->cr4; break;
-			case 8: val = s->cr8; break;
+			case 8: val = lapic_get_cr8(v); break;
 			default:
 				vcpu_inject_exception(v, EXC_UD, false, 0);
 				return;

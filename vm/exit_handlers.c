@@ -9,13 +9,28 @@ static void vm_handle_hlt(struct vcpu *v, struct vm_exit *exit)
 		vm_stop_with_dump(v, exit, "cannot decode HLT");
 		return;
 	}
-	/* Nothing can wake a vCPU that halts with interrupts off (NMIs are not delivered yet). */
-	if (!(v->rflags & X86_RFLAGS_IF)) {
-		vm_stop(v->vm, -1, "halted with interrupts disabled (vCPU %u, RIP %llx)", v->id,
-			(unsigned long long)v->rip);
-		return;
+	/*
+	 * With interrupts off only an NMI or INIT from another vCPU can wake it (Linux parks
+	 * CPUs that way while one of them powers off); when no other vCPU can run, none will.
+	 */
+	if (!(v->rflags & X86_RFLAGS_IF) && !v->lapic.nmi_pending) {
+		bool others = false;
+
+		for (u32 i = 0; i < v->vm->vcpu_count; i++) {
+			struct vcpu *o = v->vm->vcpus[i];
+
+			if (o != v && (o->state == VCPU_RUNNABLE ||
+				       (o->state == VCPU_HALTED && (o->rflags & X86_RFLAGS_IF))))
+				others = true;
+		}
+		if (!others) {
+			vm_stop(v->vm, -1, "halted with interrupts disabled (vCPU %u, RIP %llx)",
+				v->id, (unsigned long long)v->rip);
+			return;
+		}
 	}
-	v->state = VCPU_HALTED;
+	/* Other CPUs wake it with a compare-and-swap (vcpu_wake_if_pending). */
+	__atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_SEQ_CST);
 }
 
 static void vm_handle_exception(struct vcpu *v, struct vm_exit *exit)

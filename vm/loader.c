@@ -310,27 +310,7 @@ int loader_test_image_check(const void *data, u64 size, const char **why)
 
 static void loader_real_mode_state(struct loader_boot *b, u16 ip, u16 sp)
 {
-	struct vcpu_sregs *s = &b->sregs;
-
-	memset(s, 0, sizeof(*s));
-	for (int i = 0; i < SEG_COUNT; i++) {
-		s->seg[i].selector = 0;
-		s->seg[i].base = 0;
-		s->seg[i].limit = 0xffff;
-		/* Present, accessed read/write data; CS is an accessed code segment. */
-		s->seg[i].ar = SEG_AR_P | SEG_AR_S | 0x3;
-	}
-	s->seg[SEG_CS].ar = SEG_AR_P | SEG_AR_S | 0xb;
-	s->tr.limit = 0xffff;
-	s->tr.ar = SEG_AR_P | 0xb;		/* busy 32-bit TSS, as after RESET */
-	s->ldtr.limit = 0xffff;
-	s->ldtr.ar = SEG_AR_P | 0x2;
-	s->gdtr.limit = 0xffff;
-	s->idtr.limit = 0x3ff;
-	s->cr0 = X86_CR0_ET | X86_CR0_NW | X86_CR0_CD;	/* 0x60000010 */
-	s->dr6 = 0xffff0ff0;
-	s->dr7 = 0x400;
-	s->pat = 0x0007040600070406ULL;
+	vcpu_sregs_real_mode(&b->sregs, 0);
 	memset(b->gpr, 0, sizeof(b->gpr));
 	b->gpr[GPR_RSP] = sp;
 	b->rip = ip;

@@ -8,7 +8,6 @@
 #include "lib/log.h"
 
 #define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRRCAP 0xfe
@@ -109,6 +108,9 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = *reg;
 		return 0;
 	}
+	/* APIC_BASE, TSC_DEADLINE and the x2APIC registers (devices/lapic.c). */
+	if (lapic_msr_owned(msr))
+		return lapic_msr_read(v, msr, val);
 	if (fixed >= 0) {
 		*val = v->mtrr_fixed[fixed];
 		return 0;
@@ -128,10 +130,6 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 		if (!msr_has_tsc_aux())
 			return -1;
 		*val = v->tsc_aux;
-		return 0;
-	case MSR_APIC_BASE:
-		/* The local APIC arrives with the guest platform; report its reset state. */
-		*val = 0xfee00000ULL | BIT(11) | (v->id == 0 ? BIT(8) : 0);
 		return 0;
 	case MSR_FEATURE_CONTROL:
 		*val = BIT(0);		/* locked, VMX off: no nested virtualization */
@@ -213,6 +211,8 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		vcpu_sregs_changed(v);
 		return 0;
 	}
+	if (lapic_msr_owned(msr))
+		return lapic_msr_write(v, msr, val);
 	if (fixed >= 0) {
 		v->mtrr_fixed[fixed] = val;
 		return 0;
@@ -238,9 +238,6 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		return 0;
 	case MSR_BIOS_SIGN_ID:
 		return 0;	/* a microcode-revision query: nothing to update */
-	case MSR_APIC_BASE:
-		/* Only the reset value is accepted until the local APIC is modelled. */
-		return (val & ~0xfffULL) == 0xfee00000ULL ? 0 : -1;
 	case MSR_MISC_ENABLE:
 		return 0;
 	case MSR_MCG_STATUS:

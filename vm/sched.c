@@ -16,6 +16,7 @@
 #include "vm/hc_internal.h"
 #include "lib/errno.h"
 #include "devices/timer.h"
+#include "vm/console.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
@@ -74,6 +75,31 @@ static u64 xgetbv0(void)
 	return ((u64)hi << 32) | lo;
 }
 
+/*
+ * XCR0 is not part of the VMCS/VMCB: the guest runs with whatever the register holds, and XSETBV
+ * is supposed to exit (VT-x always; AMD-V with its intercept set).  QEMU's TCG SVM ignores the
+ * XSETBV intercept, so there a guest's XSETBV changes the register directly (after the CPU's own
+ * checks) and the hypervisor's copy goes stale; swapping vCPUs would then load the stale value
+ * and the guest's next XRSTOR of its own image faults.  So after every exit the register, not
+ * the copy, is the guest's XCR0 (on the CPU that ran it: XCR0 is per CPU).
+ */
+static void sched_sync_xcr0(struct vcpu *v)
+{
+	static bool reported;
+	u64 cur;
+
+	if (!use_xsave)
+		return;
+	cur = xgetbv0();
+	if (cur == v->xcr0)
+		return;
+	if (!__atomic_exchange_n(&reported, true, __ATOMIC_RELAXED))
+		log_printf(LOG_INFO, v->vm->name, "vCPU %u: XSETBV (XCR0 0x%llx -> 0x%llx) ran without "
+			   "an exit: this CPU does not intercept it; following the register\n", v->id,
+			   (unsigned long long)v->xcr0, (unsigned long long)cur);
+	v->xcr0 = cur;
+}
+
 /* Per CPU: with XSAVE, CR4.OSXSAVE on so guests can have any XCR0 the CPU supports. */
 static void sched_cpu_setup(struct sched_cpu *me)
 {
@@ -105,12 +131,7 @@ static void sched_fpu_switch(struct sched_cpu *me, struct vcpu *next)
 		 * image saved while a vCPU had XCR0 = 3 keeps XSTATE_BV[1] after a save with
 		 * XCR0 = 1, so a vCPU that lowered its XCR0 would make the restore fault.
 		 */
-		/*
-		 * The outgoing vCPU's XCR0 is what the CPU holds: a CPU (QEMU's TCG) that does not
-		 * honour the XSETBV intercept lets the guest write it directly.
-		 */
-		if (me->fpu_owner)
-			me->fpu_owner->xcr0 = xgetbv0();
+		/* The outgoing vCPU's XCR0 is current: sched_sync_xcr0 after its every exit. */
 		xsetbv(0, host_xcr0_all);
 		if (me->fpu_owner)
 			asm volatile("xsave64 %0" : "=m"(*(u8(*)[4096])me->fpu_owner->fpu)
@@ -218,6 +239,22 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 		int err;
 
 		/*
+		 * Under the VM's lock: the INIT and start-up IPIs other vCPUs sent this one, and
+		 * the interrupt to inject, which reads (and acknowledges in) the device models.
+		 */
+		rspin_lock(&vm->lock);
+		if (vcpu_start_requested(v))
+			vcpu_apply_start_requests(v);
+		if (vm->state != VM_STATE_RUNNING || v->state != VCPU_RUNNABLE) {
+			rspin_unlock(&vm->lock);
+			return;
+		}
+		/* After an INIT and a start-up, the FPU image is the vCPU's state. */
+		sched_fpu_switch(me, v);
+		vcpu_deliver_interrupt(v);
+		rspin_unlock(&vm->lock);
+
+		/*
 		 * Each entry ends at the slice's end or the next timer of any vCPU,
 		 * whichever is first, so a timer is never late by more than the exit
 		 * latency: the VMX preemption timer, or on AMD-V the host interrupt that
@@ -234,9 +271,9 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 		}
 		if (me->timer)
 			lapic_timer_arm(v->deadline_tsc);
-		vcpu_deliver_interrupt(v);
 		err = vendor->vcpu_run(v, &exit);
 		me->exits++;
+		sched_sync_xcr0(v);
 
 		/* The back-end has loaded whatever common code changed. */
 		v->rip_dirty = false;
@@ -256,6 +293,9 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 			host_bsp_service();
 		if (vm->state != VM_STATE_RUNNING || host_cpus_aborting())
 			return;
+		/* Typed input for the focused VM: the BSP's (the poll itself is rate-limited). */
+		if (me->index == 0)
+			console_poll(host_time_ns());
 		/* An interrupt raised before HLT wakes the vCPU at once. */
 		vcpu_wake_if_pending(v);
 		if (v->state != VCPU_RUNNABLE)
@@ -275,7 +315,8 @@ static void sched_check_stuck(struct vm *vm)
 {
 	rspin_lock(&vm->lock);
 	for (u32 i = 0; i < vm->vcpu_count; i++)
-		if (__atomic_load_n(&vm->vcpus[i]->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE)
+		if (__atomic_load_n(&vm->vcpus[i]->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE ||
+		    vcpu_start_requested(vm->vcpus[i]))
 			goto out;
 	if (vm->state != VM_STATE_RUNNING || vtimer_vm_next(vm) || dev_timer_any_armed())
 		goto out;
@@ -315,7 +356,8 @@ static bool sched_has_work(struct sched_cpu *me)
 	    (me->index && __atomic_load_n(&done, __ATOMIC_RELAXED)))
 		return true;
 	for (struct vcpu *v = me->head; v; v = v->sched_next)
-		if (v->vm->state != VM_STATE_RUNNING || v->state == VCPU_RUNNABLE)
+		if (v->vm->state != VM_STATE_RUNNING || v->state == VCPU_RUNNABLE ||
+		    vcpu_start_requested(v))
 			return true;
 	return false;
 }
@@ -370,6 +412,8 @@ static void sched_loop(struct sched_cpu *me)
 
 		if (bsp) {
 			host_bsp_service();
+			/* Typed input goes to the focused VM from the BSP alone. */
+			console_poll(host_time_ns());
 		} else if (host_cpus_aborting()) {
 			while (me->head)
 				sched_release(me, me->head);
@@ -384,6 +428,12 @@ static void sched_loop(struct sched_cpu *me)
 			if (vm->state == VM_STATE_STOPPED) {
 				sched_release(me, v);
 				continue;
+			}
+			if (vm->state == VM_STATE_RUNNING && vcpu_start_requested(v)) {
+				rspin_lock(&vm->lock);
+				if (vm->state == VM_STATE_RUNNING)
+					vcpu_apply_start_requests(v);
+				rspin_unlock(&vm->lock);
 			}
 			if (vm->state != VM_STATE_RUNNING || v->state != VCPU_RUNNABLE)
 				continue;
@@ -412,8 +462,12 @@ static void sched_loop(struct sched_cpu *me)
 				sched_idle_firmware();
 			while (!sched_has_work(me) && (!next || (s64)(host_time_ns() - next) < 0) &&
 			       host_time_ns() - start < IDLE_POLL_NS) {
-				if (bsp)
+				if (bsp) {
 					host_bsp_service();
+					/* Typed input may raise the UART's interrupt. */
+					if (console_poll(host_time_ns()))
+						break;
+				}
 				cpu_relax();
 			}
 		}
@@ -648,6 +702,14 @@ void sched_run(void)
 /* The FPU state after INIT: FCW 0x37F, MXCSR 0x1F80, XCR0 = x87 (SDM 10.1 / 13.3). */
 void sched_vcpu_init_fpu(struct vcpu *v)
 {
+	struct sched_cpu *me = sched_this_cpu();
+
+	/*
+	 * A vCPU restarted by INIT may own its CPU's FPU: its live state is dropped, the image
+	 * loaded.  INIT is applied on the vCPU's own CPU (vcpu_apply_start_requests).
+	 */
+	if (me->fpu_owner == v)
+		me->fpu_owner = NULL;
 	memset(v->fpu, 0, sizeof(v->fpu));
 	v->fpu[0] = 0x7f;
 	v->fpu[1] = 0x03;

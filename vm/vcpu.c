@@ -1,6 +1,8 @@
 /* vCPU helpers shared by the exit handlers: state access, instruction fetch, RIP, exceptions. */
 #include "vm/vm.h"
+#include "vm/sched.h"
 #include "mm/gva.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/decode.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -149,4 +151,85 @@ void vcpu_inject_page_fault(struct vcpu *v, u64 gla, u32 error_code)
 	vcpu_sregs(v)->cr2 = gla;
 	vcpu_sregs_changed(v);
 	vcpu_inject_exception(v, EXC_PF, true, error_code);
+}
+
+void vcpu_real_mode_state(struct vcpu *v, u16 cs, u16 ip, u16 sp)
+{
+	vcpu_sregs_real_mode(&v->sregs, cs);
+	memset(v->gpr, 0, sizeof(v->gpr));
+	v->gpr[GPR_RSP] = sp;
+	v->rip = ip;
+	v->rflags = X86_RFLAGS_FIXED;
+}
+
+/*
+ * INIT (SDM vol. 3, 9.1.1, table 9-1): real mode at F000:FFF0 with CS.base FFFF0000, EDX = the
+ * processor signature, x87/SSE state reset; TSC, TSC_AUX and the MTRRs keep their values.
+ */
+void vcpu_init_state(struct vcpu *v)
+{
+	vcpu_real_mode_state(v, 0xf000, 0xfff0, 0);
+	v->sregs.seg[SEG_CS].base = 0xffff0000;
+	v->gpr[GPR_RDX] = cpuid(1, 0).eax;
+	sched_vcpu_init_fpu(v);
+	/* The state above is the whole state: nothing may be fetched over it from the back-end. */
+	v->sregs_valid = true;
+	v->sregs_dirty = true;
+	v->rip_dirty = true;
+	v->reset_pending = true;
+}
+
+/* SDM vol. 3, 8.4.4.1: the start-up IPI's vector names the 4 KiB page the vCPU starts in. */
+void vcpu_start_up(struct vcpu *v, u8 vector)
+{
+	vcpu_init_state(v);
+	v->sregs.seg[SEG_CS].selector = (u16)vector << 8;
+	v->sregs.seg[SEG_CS].base = (u64)vector << 12;
+	v->rip = 0;
+	__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&vcpu_wakeups, 1, __ATOMIC_RELAXED);
+}
+
+void vcpu_request_init(struct vcpu *v)
+{
+	__atomic_store_n(&v->start_requests, VCPU_START_INIT, __ATOMIC_SEQ_CST);
+	/* Ends the sender's slice when the target shares its CPU; wakes the target's CPU. */
+	__atomic_fetch_add(&vcpu_wakeups, 1, __ATOMIC_RELAXED);
+	sched_kick(v);
+}
+
+void vcpu_request_start_up(struct vcpu *v, u8 vector)
+{
+	v->sipi_vector = vector;
+	__atomic_fetch_or(&v->start_requests, VCPU_START_SIPI, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&vcpu_wakeups, 1, __ATOMIC_RELAXED);
+	sched_kick(v);
+}
+
+bool vcpu_waits_for_sipi(const struct vcpu *v)
+{
+	u32 req = __atomic_load_n(&v->start_requests, __ATOMIC_SEQ_CST);
+
+	if (req & VCPU_START_SIPI)
+		return false;
+	return (req & VCPU_START_INIT) || v->state == VCPU_WAIT_SIPI;
+}
+
+bool vcpu_start_requested(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->start_requests, __ATOMIC_RELAXED) != 0;
+}
+
+void vcpu_apply_start_requests(struct vcpu *v)
+{
+	u32 req = __atomic_exchange_n(&v->start_requests, 0, __ATOMIC_SEQ_CST);
+
+	if (!req || v->state == VCPU_STOPPED)
+		return;
+	if (req & VCPU_START_INIT) {
+		vcpu_init_state(v);
+		__atomic_store_n(&v->state, VCPU_WAIT_SIPI, __ATOMIC_SEQ_CST);
+	}
+	if ((req & VCPU_START_SIPI) && v->state == VCPU_WAIT_SIPI)
+		vcpu_start_up(v, v->sipi_vector);
 }

@@ -52,6 +52,33 @@ struct vcpu_sregs {
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
 };
 
+/*
+ * The segment and control registers after RESET or INIT (SDM vol. 3, 9.1.1, table 9-1), in real
+ * mode with CS = cs (base cs << 4): for the loaders' start states and for INIT/start-up IPIs.
+ */
+static inline void vcpu_sregs_real_mode(struct vcpu_sregs *s, u16 cs)
+{
+	*s = (struct vcpu_sregs){ 0 };
+	for (int i = 0; i < SEG_COUNT; i++) {
+		s->seg[i].limit = 0xffff;
+		/* Present, accessed read/write data; CS is an accessed code segment. */
+		s->seg[i].ar = SEG_AR_P | SEG_AR_S | 0x3;
+	}
+	s->seg[SEG_CS].selector = cs;
+	s->seg[SEG_CS].base = (u64)cs << 4;
+	s->seg[SEG_CS].ar = SEG_AR_P | SEG_AR_S | 0xb;
+	s->tr.limit = 0xffff;
+	s->tr.ar = SEG_AR_P | 0xb;		/* busy 32-bit TSS, as after RESET */
+	s->ldtr.limit = 0xffff;
+	s->ldtr.ar = SEG_AR_P | 0x2;
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0x3ff;
+	s->cr0 = BIT(30) | BIT(29) | BIT(4);	/* CD, NW, ET: 0x60000010 */
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->pat = 0x0007040600070406ULL;
+}
+
 /* Event injection (SDM 24.8.3 / APM 15.20). */
 enum vcpu_event_type {
 	VCPU_EVENT_EXT_INT,	/* external interrupt */

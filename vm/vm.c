@@ -7,8 +7,10 @@
 #include "vm/hc_internal.h"
 #include "boot/config.h"
 #include "devices/devices.h"
+#include "devices/acpi.h"
 #include "mm/gva.h"
 #include "host/host.h"
+#include "arch/x86/cpu.h"
 #include "lib/errno.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -155,19 +157,28 @@ static int vm_build_memory(struct vm *vm, u64 bytes)
 
 static void vm_destroy(struct vm *vm)
 {
+	/*
+	 * Every device timer is cancelled (and no CPU still fires one) before anything is freed:
+	 * a PIT tick on another CPU reaches the vCPUs' local APICs through the IOAPIC.
+	 */
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		if (vm->vcpus[i]) {
+			vtimer_vcpu_release(vm->vcpus[i]);
+			lapic_release(vm->vcpus[i]);
+		}
+	}
+	devices_destroy(vm);
 	for (u32 i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *v = vm->vcpus[i];
 
 		if (!v)
 			continue;
-		vtimer_vcpu_release(v);
 		if (v->arch)
 			vendor->vcpu_destroy(v);
 		vm_asid_free(v->asid);
 		vm_zfree(v, sizeof(*v));
 		vm->vcpus[i] = NULL;
 	}
-	devices_destroy(vm);
 	if (vm->stage2.root)
 		stage2_destroy(&vm->stage2);
 	vm_free_ram(vm);
@@ -177,6 +188,7 @@ static void vm_destroy(struct vm *vm)
 static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 {
 	struct vm *vm = vm_zalloc(sizeof(*vm));
+	u64 tsc_offset = -rdtsc();
 	int err = -ENOMEM;
 
 	if (!vm)
@@ -210,8 +222,14 @@ static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 		sched_vcpu_init_fpu(v);
 		/* Application processors wait for a start-up IPI (guest platform). */
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
+		/* One guest TSC for the whole VM, starting near 0. */
+		v->tsc_offset = tsc_offset;
+		lapic_init(v);
 		vm->vcpus[vm->vcpu_count++] = v;
 	}
+	/* The MADT needs the vCPU count; the tables go in before the loader fills RAM. */
+	if (!err)
+		err = acpi_build(vm);
 	if (!err)
 		err = loader_load(vm, vm->vcpus[0], cfg);
 	for (u32 i = 0; !err && i < vm->vcpu_count; i++) {

@@ -6,6 +6,7 @@
 #include "vm/vcpu_state.h"
 #include "vm/vendor.h"
 #include "vm/vtimer.h"
+#include "devices/lapic.h"
 #include "mm/guest_mem.h"
 #include "mm/stage2.h"
 #include "lib/spinlock.h"
@@ -36,6 +37,12 @@ struct vcpu {
 	u32 cpu;
 	struct vcpu *sched_next;
 	bool released;		/* its CPU let go of it: the BSP may free it */
+	/*
+	 * INIT and start-up IPIs (VCPU_START_*) another vCPU sent it: written under the VM's
+	 * lock, applied on this vCPU's own CPU before its next entry (vcpu_apply_start_requests).
+	 */
+	u32 start_requests;
+	u8 sipi_vector;
 	u64 slices;
 
 	/* Guest registers as of the last exit; the back-end loads them at entry. */
@@ -46,6 +53,12 @@ struct vcpu {
 	struct vcpu_sregs sregs;
 	bool sregs_valid;	/* sregs fetched since the last exit */
 	bool sregs_dirty;	/* sregs changed by common code */
+	/*
+	 * Restarted by INIT and start-up IPI: at the next entry the back-end loads every
+	 * register and drops what it kept of the old context (a pending or re-injected event,
+	 * the interrupt shadow, NMI blocking, the interrupt window).
+	 */
+	bool reset_pending;
 
 	/* The back-end's private state (VMCS/VMCB, bitmaps …). */
 	void *arch;
@@ -63,6 +76,8 @@ struct vcpu {
 
 	/* Pending external interrupts and virtual timers (vm/vtimer.c). */
 	struct vcpu_irq irq;
+	/* The vCPU's local APIC (devices/lapic.c). */
+	struct lapic lapic;
 
 	/* MTRR contents (vm/msr.c): stored for the guest, not enforced — stage-2 maps RAM write-back. */
 	u64 mtrr_def_type;
@@ -129,6 +144,32 @@ void vm_stop_with_dump(struct vcpu *vcpu, const struct vm_exit *exit, const char
 /* Fetches the segment/control state once per exit (through the back-end). */
 struct vcpu_sregs *vcpu_sregs(struct vcpu *vcpu);
 void vcpu_sregs_changed(struct vcpu *vcpu);
+
+/*
+ * The real-mode state after RESET/INIT (SDM vol. 3, 9.1.1) with CS = cs (base cs << 4), IP = ip,
+ * SP = sp; every other general register 0.  Sets vcpu->sregs only: callers mark it loaded.
+ */
+void vcpu_real_mode_state(struct vcpu *vcpu, u16 cs, u16 ip, u16 sp);
+/* The register state after INIT; the back-end reloads all of it at the next entry. */
+void vcpu_init_state(struct vcpu *vcpu);
+/* A start-up IPI to a vCPU waiting for one: INIT state, CS = vector << 8, IP = 0, runnable. */
+void vcpu_start_up(struct vcpu *vcpu, u8 vector);
+
+/*
+ * INIT and start-up IPIs rewrite the whole register state, which is only safe on the target's
+ * own CPU (its VMCS may be loaded there, its guest may be running): the sender, holding the
+ * VM's lock, records a request and kicks that CPU, which applies it under the VM's lock before
+ * the vCPU's next entry.  An INIT drops a start-up not yet applied.
+ */
+#define VCPU_START_INIT 1u
+#define VCPU_START_SIPI 2u
+void vcpu_request_init(struct vcpu *vcpu);
+void vcpu_request_start_up(struct vcpu *vcpu, u8 vector);
+/* Whether the vCPU waits for a start-up IPI, counting requests not yet applied. */
+bool vcpu_waits_for_sipi(const struct vcpu *vcpu);
+bool vcpu_start_requested(const struct vcpu *vcpu);
+/* On the vCPU's CPU with the VM's lock held: applies the recorded INIT, then start-up. */
+void vcpu_apply_start_requests(struct vcpu *vcpu);
 
 /* Moves RIP past the exiting instruction (length from the exit or decoded). */
 int vcpu_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);

@@ -1146,10 +1146,23 @@ static bool vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *ev)
 	case VCPU_EVENT_EXT_INT:
 		type = INTR_TYPE_EXTERNAL_INTERRUPT;
 		break;
-	case VCPU_EVENT_NMI:
+	case VCPU_EVENT_NMI: {
+		u32 intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+		/*
+		 * SDM 26.3.1.5: no NMI injection while NMIs are blocked, nor in a MOV SS shadow;
+		 * with an STI shadow the NMI would be taken inside it.  The caller retries later.
+		 */
+		if (vcpu->reset_pending)
+			intr = 0;
+		else if (vcpu->rip_dirty)
+			intr &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		if (intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			return false;
 		type = INTR_TYPE_NMI;
 		vector = EXC_NMI;
 		break;
+	}
 	case VCPU_EVENT_EXCEPTION:
 		if (vector > 31 || vector == EXC_NMI)
 			return false;
@@ -1259,9 +1272,30 @@ static bool vmx_exit_has_length(u32 reason)
 	}
 }
 
+/*
+ * A vCPU restarted by INIT and start-up IPI (vm.h: reset_pending): nothing of the old context
+ * may survive in the VMCS — no event to inject or re-inject, no STI/MOV SS/NMI blocking, no
+ * pending debug exception, no interrupt window; the registers follow as dirty state.
+ */
+static void vmx_reset_context(struct vcpu *vcpu, struct vmx_vcpu *x)
+{
+	x->event_pending = false;
+	x->event_reinjected = false;
+	vmcs_write(VMCS_VM_ENTRY_INTERRUPTION_INFO, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmx_set_proc(x, PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING, false);
+	vcpu->sregs_dirty = true;
+	vcpu->rip_dirty = true;
+	vcpu->reset_pending = false;
+}
+
 /* Writes what common code changed since the last exit, and the pending event. */
 static void vmx_prepare_entry(struct vcpu *vcpu, struct vmx_vcpu *x)
 {
+	if (vcpu->reset_pending)
+		vmx_reset_context(vcpu, x);
 	if (vcpu->sregs_dirty) {
 		vmx_write_sregs(x, &vcpu->sregs);
 		vcpu->sregs_dirty = false;

@@ -54,7 +54,7 @@ void arch_exception_handle(struct exception_frame *f)
 	 * the masked 8259s' spurious IRQ 7 and 15, which need no EOI.
 	 */
 	if (f->vector == LAPIC_VECTOR_KICK) {
-		lapic_eoi();
+		lapic_host_eoi();
 		return;
 	}
 	if (f->vector == LAPIC_VECTOR_SPURIOUS || f->vector == 0x27 || f->vector == 0x2f)
@@ -64,7 +64,7 @@ void arch_exception_handle(struct exception_frame *f)
 	 * device interrupts away from APs): acknowledge it and carry on rather than stop the CPU.
 	 */
 	if (f->vector >= 32) {
-		lapic_eoi();
+		lapic_host_eoi();
 		return;
 	}
 	fmt_snprintf(reason, sizeof(reason), "host exception %llu (%s) in hypervisor code",

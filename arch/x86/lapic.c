@@ -45,7 +45,7 @@ static void lapic_write(u32 reg, u32 v)
 		*(volatile u32 *)(uintptr_t)(lapic_mmio + reg) = v;
 }
 
-bool lapic_init(void)
+bool lapic_host_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
@@ -102,7 +102,7 @@ int lapic_send_ipi(u32 apic_id, u32 icr_low)
 	return err;
 }
 
-void lapic_eoi(void)
+void lapic_host_eoi(void)
 {
 	lapic_write(LAPIC_EOI, 0);
 }

@@ -15,7 +15,7 @@
 #define LAPIC_ICR_ASSERT 0x4000
 
 /* Finds the APIC (IA32_APIC_BASE) on the calling CPU; false when it is disabled. */
-bool lapic_init(void);
+bool lapic_host_init(void);
 /*
  * Software-enables the calling CPU's APIC with the spurious vector (standalone BSP, APs)
  * and raises its task priority so only the kick vector (and NMIs, INIT, SIPI) get through.
@@ -25,7 +25,7 @@ void lapic_enable(void);
 void lapic_set_tpr(u8 tpr);
 /* Sends an IPI; 0, or -EIO when the ICR stayed busy (bounded wait). */
 int lapic_send_ipi(u32 apic_id, u32 icr_low);
-void lapic_eoi(void);
+void lapic_host_eoi(void);
 /* Measures the timer against the TSC (divide by 1); false when it does not count. */
 bool lapic_timer_calibrate(void);
 /* The calibrated rate (0 before). */

@@ -1,8 +1,9 @@
-/* Polled 16550 UART output (no interrupts: the hypervisor console must work anywhere). */
+/* Polled 16550 UART input and output (no interrupts: the hypervisor console must work anywhere). */
 #include "arch/x86/uart.h"
 #include "arch/x86/cpu.h"
 
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_DLL 0
 #define UART_IER 1
 #define UART_DLM 1
@@ -11,6 +12,7 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_SCR 7
+#define UART_LSR_DR 0x01
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
 #define UART_LCR_DLAB 0x80
@@ -64,6 +66,13 @@ void uart_write(u16 port, const char *s, size_t len)
 			uart_putc(port, '\r');
 		uart_putc(port, s[i]);
 	}
+}
+
+int uart_getc(u16 port)
+{
+	if (!port || !(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
 }
 
 void uart_drain(u16 port)

@@ -1,4 +1,4 @@
-/* Polled 16550 UART output, used for the hypervisor's own console in both host modes. */
+/* Polled 16550 UART, used for the hypervisor's own console in both host modes. */
 #ifndef ARCH_X86_UART_H
 #define ARCH_X86_UART_H
 
@@ -10,5 +10,7 @@ bool uart_init(u16 port, u32 baud);
 void uart_write(u16 port, const char *s, size_t len);
 /* Waits (bounded) until everything written has left the transmitter. */
 void uart_drain(u16 port);
+/* The next received byte, or -1 when none is waiting (never waits). */
+int uart_getc(u16 port);
 
 #endif

@@ -20,6 +20,16 @@ void host_console_write(const char *s, size_t len)
 	uart_write(console_port, s, len);
 }
 
+size_t host_console_read(u8 *buf, size_t max)
+{
+	size_t n = 0;
+	int c;
+
+	while (n < max && (c = uart_getc(console_port)) >= 0)
+		buf[n++] = (u8)c;
+	return n;
+}
+
 void bare_console_drain(void)
 {
 	uart_drain(console_port);

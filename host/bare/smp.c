@@ -86,7 +86,7 @@ static bool tramp_page_ok(const struct bare_boot_info *bi, u64 p)
 
 void bare_smp_init(const struct bare_boot_info *bi)
 {
-	have_lapic = lapic_init();
+	have_lapic = lapic_host_init();
 	if (have_lapic)
 		lapic_enable();
 	for (u64 p = TRAMP_FIRST; p < TRAMP_END && !tramp_addr; p += PAGE_SIZE)
@@ -110,7 +110,7 @@ void bare_ap_main(void)
 	arch_idt_load();
 	/* The BSP's CR4 (OSFXSR, …), not its VMX or XSAVE enables: the AP's own code sets those. */
 	asm volatile("mov %0, %%cr4" : : "r"(ap->cr4) : "memory");
-	lapic_init();
+	lapic_host_init();
 	lapic_enable();
 	__atomic_store_n(&ap->alive, 1, __ATOMIC_RELEASE);
 	ap->fn(ap->arg);

@@ -1,10 +1,13 @@
 /*
  * Standalone time: the TSC, its frequency from CPUID leaf 0x15 when that is
- * exact, otherwise calibrated once against PIT channel 2.
+ * exact, otherwise calibrated once against PIT channel 2; the date read once
+ * from the machine's CMOS RTC.
  */
 #include "host/bare/bare.h"
 #include "arch/x86/cpu.h"
+#include "lib/date.h"
 #include "lib/log.h"
+#include "lib/string.h"
 
 #define PIT_HZ 1193182ULL
 #define PIT_CH2_DATA 0x42
@@ -57,6 +60,62 @@ static bool time_close(u64 a, u64 b)
 	return diff <= a / 50;	/* within 2 % */
 }
 
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define CMOS_NMI_OFF 0x80	/* keep NMIs masked while the index points somewhere */
+#define CMOS_UIP_MAX_POLLS 100000u	/* an update lasts under 2 ms; polls are about 1 us */
+
+static u8 cmos_read(u8 reg)
+{
+	outb(CMOS_INDEX, CMOS_NMI_OFF | reg);
+	return inb(CMOS_DATA);
+}
+
+static u8 cmos_bin(u8 v, bool bcd)
+{
+	return bcd ? (u8)((v >> 4) * 10 + (v & 0xf)) : v;
+}
+
+/* MC146818: read while no update is in progress, twice until two reads agree. */
+static void bare_tod_init(void)
+{
+	static const u8 regs[7] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x32 };
+	u8 a[7], b[7], regb;
+	struct date_time d;
+	bool bcd;
+	u32 polls = 0;
+
+	for (u32 tries = 0; tries < 5; tries++) {
+		while ((cmos_read(0x0a) & 0x80) && ++polls < CMOS_UIP_MAX_POLLS)
+			;
+		for (u32 i = 0; i < 7; i++)
+			a[i] = cmos_read(regs[i]);
+		for (u32 i = 0; i < 7; i++)
+			b[i] = cmos_read(regs[i]);
+		if (!memcmp(a, b, sizeof(a)))
+			break;
+	}
+	regb = cmos_read(0x0b);
+	outb(CMOS_INDEX, 0x0d);		/* leave the index on a harmless register, NMIs on */
+	bcd = !(regb & 0x04);
+	d.sec = cmos_bin(a[0], bcd);
+	d.min = cmos_bin(a[1], bcd);
+	d.hour = cmos_bin(a[2] & 0x7f, bcd);
+	if (!(regb & 0x02))		/* 12-hour mode: 12 AM is 0, bit 7 is PM */
+		d.hour = (u8)(d.hour % 12 + ((a[2] & 0x80) ? 12 : 0));
+	d.day = cmos_bin(a[3], bcd);
+	d.month = cmos_bin(a[4], bcd);
+	d.year = cmos_bin(a[5], bcd) + 100U * (a[6] && a[6] != 0xff ? cmos_bin(a[6], bcd) :
+					       cmos_bin(a[5], bcd) < 70 ? 20 : 19);
+	if (d.year < 1970 || d.month < 1 || d.month > 12 || !d.day ||
+	    d.day > date_month_days(d.year, d.month) || d.hour > 23 || d.min > 59 || d.sec > 59) {
+		log_warn("time: the CMOS RTC holds no valid date; guests' clocks start at 1970\n");
+		host_tod_start(0);
+		return;
+	}
+	host_tod_start(date_to_unix(&d));
+}
+
 void bare_time_init(void)
 {
 	u64 pit, exact, tsc_hz;
@@ -83,6 +142,7 @@ void bare_time_init(void)
 		source = "a guess";
 	}
 	host_time_start(tsc_hz);
+	bare_tod_init();
 	log_debug("time: TSC at %llu Hz from %s (PIT measured %llu Hz)\n",
 		  (unsigned long long)tsc_hz, source, (unsigned long long)pit);
 }

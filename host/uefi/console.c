@@ -85,6 +85,64 @@ void host_console_write(const char *s, size_t len)
 		screen_write(s, len);
 }
 
+/* The bytes a VT100 terminal sends for the firmware's scan codes (UEFI 2.10, 12.3.3). */
+static const char *const scan_bytes[] = {
+	[SCAN_UP] = "\x1b[A", [SCAN_DOWN] = "\x1b[B", [SCAN_RIGHT] = "\x1b[C",
+	[SCAN_LEFT] = "\x1b[D", [SCAN_HOME] = "\x1b[H", [SCAN_END] = "\x1b[F",
+	[SCAN_INSERT] = "\x1b[2~", [SCAN_DELETE] = "\x7f", [SCAN_PAGE_UP] = "\x1b[5~",
+	[SCAN_PAGE_DOWN] = "\x1b[6~", [SCAN_ESC] = "\x1b",
+};
+
+/* One key as UTF-8 or a VT100 sequence into buf (room for at least 4 bytes); returns the length. */
+static size_t key_bytes(const EFI_INPUT_KEY *key, u8 *buf)
+{
+	const char *s;
+	size_t n = 0;
+	u32 c = key->UnicodeChar;
+
+	if (c) {
+		if (c < 0x80) {
+			buf[0] = (u8)c;
+			return 1;
+		}
+		if (c < 0x800) {
+			buf[0] = (u8)(0xc0 | (c >> 6));
+			buf[1] = (u8)(0x80 | (c & 0x3f));
+			return 2;
+		}
+		buf[0] = (u8)(0xe0 | (c >> 12));
+		buf[1] = (u8)(0x80 | ((c >> 6) & 0x3f));
+		buf[2] = (u8)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	if (key->ScanCode >= ARRAY_SIZE(scan_bytes) || !(s = scan_bytes[key->ScanCode]))
+		return 0;
+	while (s[n] && n < 4) {
+		buf[n] = (u8)s[n];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The firmware's serial terminal polls COM1 on its own timer and keeps what it reads, so its
+ * keys are taken first (through ConIn, which also has the screen's keyboard), then whatever
+ * is still waiting in the UART.
+ */
+size_t host_console_read(u8 *buf, size_t max)
+{
+	SIMPLE_INPUT_INTERFACE *in = uefi_st ? uefi_st->ConIn : NULL;
+	EFI_INPUT_KEY key;
+	size_t n = 0;
+	int c;
+
+	while (in && max - n >= 4 && in->ReadKeyStroke(in, &key) == EFI_SUCCESS)
+		n += key_bytes(&key, buf + n);
+	while (n < max && (c = uart_getc(serial_port)) >= 0)
+		buf[n++] = (u8)c;
+	return n;
+}
+
 void uefi_console_drain(void)
 {
 	uart_drain(serial_port);

@@ -58,7 +58,7 @@ static void uefi_ap_main(void *p)
 	ap->error = arch_cpu_tables_load(ap->gdt, AP_GDT_BYTES, &ap->tss, ap->ist_top);
 	if (!ap->error) {
 		arch_idt_load();
-		if (lapic_init())
+		if (lapic_host_init())
 			lapic_enable();
 		if (!uefi_setjmp(&ap->park))
 			ap->fn(ap->arg);
@@ -150,7 +150,7 @@ static VOID EFIAPI uefi_kick_handler(INTN type, EFI_SYSTEM_CONTEXT ctx)
 {
 	(void)type;
 	(void)ctx;
-	lapic_eoi();
+	lapic_host_eoi();
 }
 
 void uefi_smp_init(void)
@@ -160,7 +160,7 @@ void uefi_smp_init(void)
 	u16 cs;
 
 	asm("mov %%cs, %0" : "=r"(cs));
-	lapic_init();
+	lapic_host_init();
 	arch_idt_init(cs);
 	host_cpu_set_bsp_kickable(false);
 	if (host_cpu_count() < 2)

@@ -256,7 +256,7 @@ prot_entry:
         CR_CHECKS prot
         MSR_CHECKS prot
         MMIO_CHECKS prot, 0xfed00000, "fed00000"
-        MMIO_CHECKS prot, 0xe0000000, "e0000000"
+        MMIO_CHECKS prot, 0xe0100000, "e0100000"
         call    prot_build_page_tables  ; also zeroes NESTED_PAGE
         NESTED_CHECKS prot
         SYS_CHECKS prot
@@ -413,7 +413,7 @@ long_entry:
         CR_CHECKS long
         MSR_CHECKS long
         MMIO_CHECKS long, 0xfed00000, "fed00000"
-        MMIO_CHECKS long, 0xe0000000, "e0000000"
+        MMIO_CHECKS long, 0xe0100000, "e0100000"
         PAGING_CHECKS long
         NESTED_CHECKS long
         SYS_CHECKS long

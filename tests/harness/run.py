@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """MACROHARD test harness: host unit tests and nested boots under QEMU+OVMF and Bochs.
 
-usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, or conformance,
+usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        conformance-svm, conformance-vmx (the test guests under
                        the hypervisor; part of svm/vmx once CONFORMANCE is True),
                        or boot, boot-svm, boot-vmx (only the boot-format guests),
+                       or platform, platform-svm, platform-vmx (only the
+                       platform-device guests),
+                       or linux, linux-direct, linux-svm, linux-vmx (Debian's
+                       kernel: bare QEMU, then under MACROHARD on each vendor;
+                       "all" runs them all unless MH_LINUX=0),
+                       or uart (console input on both vendors; also in svm/vmx),
                        or smp, smp-svm, smp-vmx (two and three host CPUs; part of svm/vmx)
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
@@ -14,8 +20,10 @@ its serial and emulator logs under build/test-logs/<test>/.
 """
 import os
 import re
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -134,6 +142,99 @@ class Boot:
         self.serial = self.read_serial()
         return self
 
+    def run_linked(self, cmd, timeout, connect, answers=(), marks=(), end=None, grace=1.0,
+                   env=None, idle=None):
+        """Like run(), but the emulator's serial port is a stream socket the harness holds:
+        everything the guest sends is appended to serial.txt as it arrives, and each
+        (regex, bytes) of answers is typed once, when regex first matches the serial text.
+        connect() returns the connected socket (it is retried while it raises OSError, so
+        the emulator may still be starting).  self.marks[regex] is the time in seconds from
+        the emulator's start until each regex of marks first matched.  idle: end the run
+        early when nothing has arrived for that many seconds (self.stalled)."""
+        start = time.monotonic()
+        self.marks = {}
+        self.stalled = False
+        last_rx = [start]
+        pending = list(answers)
+        seen_end = None
+        text = [""]
+        lock = threading.Lock()
+
+        def reader(sock, out):
+            tail = ""
+            while True:
+                try:
+                    data = sock.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                out.write(data)
+                out.flush()
+                last_rx[0] = time.monotonic()
+                now = last_rx[0] - start
+                chunk = data.decode("utf-8", "replace")
+                with lock:
+                    text[0] += chunk
+                tail = clean(tail + chunk)[-4096:]
+                for m in marks:
+                    if m not in self.marks and re.search(m, tail, re.M):
+                        self.marks[m] = now
+
+        with open(self.log_path, "wb") as log, open(self.serial_path, "wb") as out:
+            log.write(("$ " + " ".join(cmd) + "\n").encode())
+            log.flush()
+            proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            sock = None
+            thread = None
+            try:
+                while proc.poll() is None:
+                    now = time.monotonic()
+                    if now - start > timeout:
+                        self.timed_out = True
+                        break
+                    if idle and now - last_rx[0] > idle:
+                        self.stalled = True
+                        break
+                    if sock is None:
+                        try:
+                            sock = connect()
+                            thread = threading.Thread(target=reader, args=(sock, out),
+                                                      daemon=True)
+                            thread.start()
+                        except OSError:
+                            time.sleep(0.05)
+                            continue
+                    with lock:
+                        serial = clean(text[0])
+                    for ans in list(pending):
+                        if re.search(ans[0], serial, re.M):
+                            pending.remove(ans)
+                            for b in ans[1]:  # one byte at a time, as a person types
+                                sock.sendall(bytes([b]))
+                                time.sleep(0.02)
+                    if end and seen_end is None and re.search(end, serial, re.M):
+                        seen_end = now
+                    if seen_end is not None and now - seen_end > grace:
+                        break
+                    time.sleep(0.05)
+            finally:
+                if proc.poll() is None:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                proc.wait()
+                if thread:
+                    thread.join(5)
+                if sock:
+                    sock.close()
+        self.rc = proc.returncode
+        self.seconds = time.monotonic() - start
+        self.serial = self.read_serial()
+        return self
+
     def read_serial(self):
         try:
             with open(self.serial_path, "rb") as f:
@@ -161,13 +262,13 @@ def qemu_cmd(boot, disk, smp=2, mem=512):
             "-net", "none", "-no-reboot"]
 
 
-def esp_image(boot, config, extra=()):
+def esp_image(boot, config, extra=(), mib=64):
     """A FAT image holding the UEFI application and, if given, a macrohard.cfg."""
     img = os.path.join(boot.dir, "esp.img")
     files = [f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI"]
     if config:
         files.append(f"{config}=/macrohard.cfg")
-    run(["scripts/mkfat.sh", img, "64", *files, *extra])
+    run(["scripts/mkfat.sh", img, str(mib), *files, *extra])
     return img
 
 
@@ -419,7 +520,8 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
-        timer_jobs("svm") + boot_jobs("svm")
+        timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + apic_jobs("svm") + \
+        uart_jobs("svm")
 
 
 def vmx_jobs():
@@ -462,7 +564,7 @@ def vmx_jobs():
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
             exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
-        boot_jobs("vmx")
+        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -977,6 +1079,218 @@ def smp_jobs(vendor):
             two_vms("timer", "timer.cfg", "timer", timer_checks, [("timer-a", 1), ("timer-b", 2)])]
 
 
+def uart_jobs(vendor):
+    """The UART test guest (two VMs) with console input: the harness types a token for
+    uart-a (the first focus), then Ctrl-A 2 and another token for uart-b, through the
+    emulator's serial port, the host console, the focus escape and each VM's 16550."""
+    guest = f"{BUILD}/guests/uart.bin"
+
+    def answers_checks():
+        ta, tb = linux_token(), linux_token()
+        # uart-b's token only once uart-a has its own: the two VMs reach MH-INPUT-READY in
+        # either order, and the focus must not move while uart-a's line is being typed.
+        answers = [(r"^\[uart-a\] MH-INPUT-READY$", (ta + "\n").encode()),
+                   (r"(?s)\A(?=.*^\[uart-a\] uart: got )(?=.*^\[uart-b\] MH-INPUT-READY$)",
+                    b"\x012" + (tb + "\n").encode())]
+        checks = []
+        for vm in ("uart-a", "uart-b"):
+            p = re.escape(f"[{vm}] ")
+            checks += [
+                (f"{vm}: loopback as Linux probes it",
+                 rf"^{p}PASS: uart: loopback msr is 0x90 for mcr 0x1a$"),
+                (f"{vm}: thre through iir", rf"^{p}PASS: uart: reading iir cleared thr empty$"),
+                (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+                (f"{vm}: stopped by isa-debug-exit 0",
+                 rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$")]
+        checks += [("uart-a read its own token", rf"^\[uart-a\] uart: got {ta}$"),
+                   ("Ctrl-A 2 moved the focus", r"^console: input goes to \[uart-b\]$"),
+                   ("uart-b read its own token", rf"^\[uart-b\] uart: got {tb}$"),
+                   ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+        absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+        return answers, checks, absent
+
+    if vendor == "svm":
+        def svm():
+            b = Boot("uart-svm")
+            answers, checks, absent = answers_checks()
+            cmd = qemu_cmd(b, esp_image(b, cfg("uart.cfg"), [f"{guest}=/guests/uart.bin"]))
+            b.run_linked(cmd, 240, qemu_serial_socket(b, cmd), answers=answers)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "uart_svm"
+        return [svm]
+
+    def vmx():
+        b = Boot("uart-vmx-skylake")
+        answers, checks, absent = answers_checks()
+        iso = iso_image(b, cfg("uart.cfg"), [f"{guest}=guests/uart.bin"])
+        cmd = bochs_cmd(b, iso, "corei7_skylake_x")
+        port = bochs_serial_socket(cmd)
+        b.run_linked(cmd, 300, linux_tcp_connect(port), answers=answers, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+    vmx.__name__ = "uart_vmx_skylake"
+    return [vmx]
+
+
+PLATFORM_NAMES = (
+    "pm timer advances", "pm1a_cnt reads sci_en", "pit channel 2 out low while counting",
+    "pit channel 2 out2 rises no earlier than 10 ms of pm timer time",
+    "pit channel 2 out2 never low after 10 ms of pm timer time", "pit read-back status of channel 2",
+    "pit latched count of channel 2", "rtc register d reads vrt", "rtc register b: 24-hour bcd",
+    "rtc century byte", "rtc nvram keeps a byte", "rtc nvram base memory",
+    "rtc seconds tick over within 1.2 s", "rtc register a just after an update: uip clear",
+    "rtc year set under set",
+    "pci 00.0 is 1b36:0008", "pci 00.0 class is a host bridge", "pci empty slot reads all ones",
+    "pci word read at 0xcfe", "fw_cfg signature", "fw_cfg cpu count",
+    "8042 status: no data, input buffer empty", "8042 self-test", "acpi rsdp at 0xe0000",
+    "acpi rsdp checksum", "acpi rsdp extended checksum", "acpi rsdp revision 2", "acpi rsdt",
+    "acpi rsdt checksum", "acpi fadt first in the rsdt", "acpi fadt sci_int 9",
+    "acpi fadt pm1a_cnt_blk", "acpi madt second in the rsdt",
+    "acpi madt has one local apic per vcpu")
+
+
+def platform_checks():
+    """What the serial console must show after tests/configs/platform.cfg."""
+    p = re.escape("[plat] ")
+    checks = [(f"plat: {n}", rf"^{p}PASS: platform: {re.escape(n)}$") for n in PLATFORM_NAMES]
+    checks += [
+        ("plat: summary with 0 failed", rf"^{p}SUMMARY: {len(PLATFORM_NAMES)} passed, 0 failed$"),
+        ("plat: powered off through ACPI S5",
+         rf"^{p}stopped: guest powered off \(ACPI S5\): clean shutdown, exit status 0$"),
+        ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+# tests/configs/reset.cfg: each guest asks for a reset at once, and every reset restarts it,
+# so the run ends (the emulator is stopped) once both VMs have been restarted twice.
+RESET_VMS = (("reset-cf9", "port 0xCF9", "writing 6 to the reset control register 0xcf9"),
+             ("reset-kbc", "8042 reset pulse", "8042 command 0xfe pulses the reset line"))
+RESET_END = "(?s)" + "".join(rf"(?=.*^\[{vm}\] restarted \(2 times\)$)" for vm, _, _ in RESET_VMS)
+
+
+def reset_checks():
+    checks = []
+    for vm, why, says in RESET_VMS:
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: about to reset", rf"^{p}PASS: reset: {re.escape(says)}$"),
+            (f"{vm}: stopped for a reset",
+             rf"^{p}stopped: reset requested by the guest \({re.escape(why)}\)$"),
+            (f"{vm}: restarted", rf"^{p}restarted \(1 time\)$"),
+            (f"{vm}: ran again and reset again", rf"^{p}restarted \(2 times\)$")]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def platform_jobs(vendor):
+    """The platform-device test guests (docs/guest.md): platform-svm and reset-svm on QEMU,
+    platform-vmx-<model> on both Bochs models, reset-vmx-skylake."""
+    checks, absent = platform_checks()
+    rchecks, rabsent = reset_checks()
+    guest = [f"{BUILD}/guests/platform.bin"]
+    rguests = [f"{BUILD}/guests/reset.bin", f"{BUILD}/guests/reset_kbc.bin"]
+    if vendor == "svm":
+        def svm():
+            b = Boot("platform-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("platform.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guest])),
+                  300)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "platform_svm"
+
+        def reset():
+            b = Boot("reset-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("reset.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in rguests])),
+                  300, end=RESET_END)
+            expect(b, rchecks, rabsent)
+            check(f"{b.name}: ended by the harness after the restarts", not b.timed_out,
+                  "timed out")
+        reset.__name__ = "reset_svm"
+        return [svm, reset]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"platform-vmx-{label}")
+            iso = iso_image(b, cfg("platform.cfg"),
+                            [f"{g}=guests/{os.path.basename(g)}" for g in guest])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"platform_vmx_{label}"
+        return job
+
+    def reset_vmx():
+        b = Boot("reset-vmx-skylake")
+        iso = iso_image(b, cfg("reset.cfg"), [f"{g}=guests/{os.path.basename(g)}" for g in rguests])
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x"), 300, end=RESET_END, env=bochs_env())
+        expect(b, rchecks, rabsent)
+        check(f"{b.name}: ended by the harness after the restarts", not b.timed_out, "timed out")
+    reset_vmx.__name__ = "reset_vmx_skylake"
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge"),
+            reset_vmx]
+
+
+def apic_checks():
+    """What the serial console must show after tests/configs/apic.cfg."""
+    p = re.escape("[apic] ")
+    checks = [
+        ("CPUID offers x2APIC and TSC-deadline",
+         rf"^{p}PASS: apic: cpuid 1: x2apic and tsc-deadline offered$"),
+        ("self IPIs in priority order", rf"^{p}PASS: apic: priority: the higher vector first$"),
+        ("TPR holds a vector back", rf"^{p}PASS: apic: tpr 0x50 holds vector 0x55 back$"),
+        ("one-shot timer fires after 10 ms", rf"^{p}PASS: apic: one-shot: 10 ms \(ms elapsed\) \(\d+\)$"),
+        ("periodic timer counted over 100 ms",
+         rf"^{p}PASS: apic: periodic 1 ms: ticks in 100 ms \(\d+\)$"),
+        ("TSC-deadline timer", rf"^{p}PASS: apic: tsc-deadline: 10 ms \(ms elapsed\) \(\d+\)$"),
+        ("INIT-SIPI-SIPI starts vCPU 1", rf"^{p}PASS: apic: init-sipi-sipi: vcpu 1 runs the trampoline$"),
+        ("IPI from vCPU 1 in x2APIC mode",
+         rf"^{p}PASS: apic: vcpu 1 -> vcpu 0 ipi \(x2apic icr, physical destination 0\)$"),
+        ("INIT and SIPI restart vCPU 1", rf"^{p}PASS: apic: second init-sipi: cr0 0x60000010 \(init state\)$"),
+        ("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+        ("stopped by isa-debug-exit 0", rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$"),
+        ("all VMs have stopped", r"^all VMs have stopped"),
+        ("powered off", POWEROFF),
+    ]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC"),
+              ("no VM declared stuck", r"nothing can wake it")]
+    return checks, absent
+
+
+def apic_jobs(vendor):
+    """The local APIC test guest (one VM, two vCPUs): apic-svm on QEMU, apic-vmx-<model> on
+    both Bochs models."""
+    checks, absent = apic_checks()
+    guest = f"{BUILD}/guests/apic.bin"
+    if vendor == "svm":
+        def svm():
+            b = Boot("apic-svm")
+            # Guest time from the instruction count, as for the HC_TIMER guest.
+            b.run(qemu_cmd(b, esp_image(b, cfg("apic.cfg"), [f"{guest}=/guests/apic.bin"])) +
+                  ["-icount", "shift=3,sleep=off"], 400)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "apic_svm"
+        return [svm]
+
+    def vmx(model, label):
+        def job():
+            b = Boot(f"apic-vmx-{label}")
+            iso = iso_image(b, cfg("apic.cfg"), [f"{guest}=guests/apic.bin"])
+            b.run(bochs_cmd(b, iso, model), 300, env=bochs_env())
+            expect(b, checks, absent)
+            bochs_check_poweroff(b)
+        job.__name__ = f"apic_vmx_{label}"
+        return job
+    return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
 def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     """A VM started in a deliberately invalid state: VM entry fails, the hypervisor names the
     violated check and stops only that VM."""
@@ -1005,6 +1319,376 @@ def entry_failure_job(vendor, check, model="corei7_skylake_x"):
     return job
 
 
+# ---------------------------------------------------------------- Linux guests
+
+# Debian's stock kernel and the test initramfs (tests/linux/, `make linux-kit`): its /init
+# prints PASS:/FAIL:/SKIP: lines and a SUMMARY, waits for a token on the console after
+# MH-INPUT-READY and powers off.  `make test` runs them all; MH_LINUX=0 leaves the MACROHARD
+# runs out (`make test-linux` always runs them).
+LINUX = os.path.join(BUILD, "linux")
+LINUX_INIT_START = "MH-INIT-START"
+LINUX_INPUT_READY = "MH-INPUT-READY"
+# The named checks of tests/linux/init; hvcheck's are counted in its SUMMARY.
+LINUX_CHECKS = [
+    ("nproc", r"PASS: nproc is 2"),
+    ("hypervisor flag", r"PASS: hypervisor flag in /proc/cpuinfo"),
+    ("clocksource tsc", r"PASS: clocksource is tsc"),
+    ("sleep 1 s in guest tsc time", r"PASS: hvcheck: sleep 1 s takes 1 s \+- 5 % of guest tsc time"),
+    ("serial input", r"PASS: serial input reads the token"),
+    ("dmesg clean", r"PASS: dmesg has no BUG, WARNING, Oops or panic"),
+]
+LINUX_MH_CHECKS = [
+    ("macrohard signature", r"PASS: hvcheck: cpuid 0x40000000 signature is MACROHARD"),
+    ("hc_version from user space", r"PASS: hvcheck: hc_version from user space returns abi"),
+    ("hc_features from user space", r"PASS: hvcheck: hc_features from user space lists"),
+]
+LINUX_DIRECT_CHECKS = [
+    ("no macrohard signature", r"PASS: hvcheck: no MACROHARD signature off MACROHARD"),
+]
+
+
+def linux_token():
+    return "mh" + secrets.token_hex(6)
+
+
+def linux_unix_connect(path):
+    def connect():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+        except OSError:
+            s.close()
+            raise
+        return s
+    return connect
+
+
+def linux_tcp_connect(port):
+    def connect():
+        s = socket.create_connection(("127.0.0.1", port), timeout=1)
+        s.settimeout(None)  # the reader blocks: a guest may be silent for minutes
+        return s
+    return connect
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_serial_socket(boot, cmd):
+    """Replaces -serial file:… by a UNIX socket QEMU serves and waits on (wait=on: the guest
+    starts only once the harness is connected, so no output is lost)."""
+    path = os.path.join(boot.dir, "serial.sock")
+    i = cmd.index("-serial")
+    cmd[i:i + 2] = ["-chardev", f"socket,id=ser0,path={path},server=on,wait=on",
+                    "-serial", "chardev:ser0"]
+    return linux_unix_connect(path)
+
+
+def linux_kit_missing():
+    need = [os.path.join(LINUX, f) for f in ("vmlinuz", "vmlinux", "initramfs.cpio.gz")]
+    return [p for p in need if not os.path.exists(p)]
+
+
+def linux_cmdline(expect, token, vcpus=2):
+    return (f"console=ttyS0 earlyprintk=ttyS0 panic=-1 mh.expect={expect} mh.vcpus={vcpus} "
+            f"mh.token={token}")
+
+
+def linux_direct_cmd(boot, cmdline):
+    """Debian's kernel straight on QEMU TCG (no hypervisor).  QEMU's TCG vCPUs' TSCs are not
+    synchronised with each other (Linux marks the TSC unstable at the AP's sync check), so
+    the direct run says tsc=reliable; the MACROHARD runs do not."""
+    return ["qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-smp", "2",
+            "-kernel", os.path.join(LINUX, "vmlinuz"),
+            "-initrd", os.path.join(LINUX, "initramfs.cpio.gz"),
+            "-append", cmdline + " tsc=reliable",
+            "-display", "none", "-monitor", "none", "-serial", f"file:{boot.serial_path}",
+            "-net", "none", "-no-reboot"]
+
+
+# A second VM that crashes its kernel on purpose (sysrq c); panic=-1 reboot=t makes the panic
+# end in a triple fault, which stops that VM and only that VM.
+LINUX_CRASH_VM = """
+[vm crash]
+memory = 128M
+vcpus = 1
+kernel = /linux/vmlinuz
+initrd = /linux/initramfs.cpio.gz
+cmdline = console=ttyS0 panic=-1 reboot=t mh.mode=crash
+"""
+
+
+def linux_config(boot, token, kernel=None, crash=False):
+    """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
+    kernel, e.g. the PVH vmlinux, if given; crash: with LINUX_CRASH_VM beside it)."""
+    with open(cfg("linux-test.cfg")) as f:
+        text = f.read()
+    if crash:
+        text += LINUX_CRASH_VM
+    text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
+    if n != 1:
+        raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
+    if kernel:
+        text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
+        if n != 1:
+            raise RuntimeError("tests/configs/linux-test.cfg: expected one kernel line")
+    path = os.path.join(boot.dir, "macrohard.cfg")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def linux_expect(boot, prefix, token, extra_checks, more=(), absent=()):
+    """The /init checks as seen on the serial port; prefix is "" or "[vm] "; more and absent
+    are further expect() checks on the same boot."""
+    p = re.escape(prefix)
+    count = 0
+    for kind, what in re.findall(rf"^{p}(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
+        report(kind.lower(), f"{boot.name}: {what}")
+        count += 1
+    checks = [("reached /init", rf"^{p}{LINUX_INIT_START}$"),
+              ("asked for console input", rf"^{p}{LINUX_INPUT_READY}$")]
+    checks += [(label, rf"^{p}{rx}") for label, rx in LINUX_CHECKS + extra_checks]
+    checks += [("summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed")]
+    boot.guest_counted = True
+    if not re.search(rf"^{p}{LINUX_INIT_START}$", boot.serial, re.M):
+        with _lock:
+            print(f"INFO: {boot.name}: /init not reached; {linux_why(boot, prefix)}", flush=True)
+    ok = expect(boot, checks + list(more), absent)
+    if not count and ok:
+        check(f"{boot.name}: guest reported checks", False, "no PASS/FAIL line")
+    return ok
+
+
+def linux_why(boot, prefix):
+    """Why a Linux run did not reach /init, in one line: the hypervisor's errors about the VM,
+    or the last lines the guest printed."""
+    p = re.escape(prefix)
+    why = re.findall(rf"^{p}(?:error: .*|stopped: .*)$", boot.serial, re.M) if prefix else []
+    if why:
+        return "; ".join(why[:4])
+    last = [l for l in boot.serial.splitlines() if l.startswith(prefix)][-3:]
+    return "last lines: " + " | ".join(last) + (" (timed out)" if boot.timed_out else "") + \
+        (" (no output for a long time: stalled)" if getattr(boot, "stalled", False) else "")
+
+
+def linux_report_time(boot, anchor=None):
+    t = boot.marks.get(LINUX_INIT_START_RX) if hasattr(boot, "marks") else None
+    if t is None:
+        print(f"INFO: {boot.name}: /init not reached ({boot.seconds:.1f} s)", flush=True)
+        return None
+    line = f"INFO: {boot.name}: emulator start to /init: {t:.2f} s"
+    if anchor and anchor in boot.marks:
+        line += f" (VM start to /init: {t - boot.marks[anchor]:.2f} s)"
+    up = re.search(r"INFO: kernel uptime at /init: ([\d.]+) s", boot.serial)
+    if up:
+        line += f"; the kernel's own uptime at /init: {up.group(1)} s"
+    print(line, flush=True)
+    return t
+
+
+LINUX_INIT_START_RX = rf"^(?:\[linux\] )?{LINUX_INIT_START}$"
+LINUX_VM_START_RX = r"^\[linux\] started: "
+
+
+def bochs_serial_socket(cmd, cpus=1):
+    """Makes Bochs' COM1 a TCP server on 127.0.0.1 (a free port; Bochs waits for the harness
+    to connect before it starts the simulation), optionally with more CPUs; returns the port."""
+    port = free_tcp_port()
+    rc_path = cmd[cmd.index("-f") + 1]
+    with open(rc_path) as f:
+        rc = f.read()
+    rc = re.sub(r"(?m)^com1: .*$", f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{port}",
+                rc)
+    rc = re.sub(r"(?m)^(cpu: .*)count=1", rf"\g<1>count={cpus}", rc)
+    with open(rc_path, "w") as f:
+        f.write(rc)
+    return port
+
+
+def linux_direct_boot(name, token, icount=False):
+    """Debian's kernel + the initramfs on bare QEMU TCG, the harness typing the token (icount:
+    with guest time from the instruction count, as the MACROHARD runs on QEMU have it)."""
+    b = Boot(name)
+    cmd = linux_direct_cmd(b, linux_cmdline("direct", token))
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 300, connect,
+                 answers=[(rf"^{LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX])
+    return b
+
+
+def linux_svm_boot(name, token, pvh=False, crash=False):
+    """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
+    configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
+    bzImage."""
+    b = Boot(name)
+    files = [f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
+    if crash:
+        # The crashing VM beside the tested one (LINUX_CRASH_VM) boots the bzImage.
+        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
+    if pvh:
+        files.append(f"{LINUX}/vmlinux=/linux/vmlinux")
+        config = linux_config(b, token, "/linux/vmlinux", crash=crash)
+    else:
+        if not crash:
+            files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
+        config = linux_config(b, token, crash=crash)
+    cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
+    # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
+    # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
+    # tolerates for one PIT or PM-timer read, and a loaded host stalls QEMU for whole ticks.
+    cmd += ["-icount", "shift=0,sleep=off"]
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 1200, connect,
+                 answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], idle=480)
+    return b
+
+
+def linux_vmx_boot(name, token, model="corei7_skylake_x"):
+    """The standalone image on Bochs (VT-x, two CPUs): the kernel and initramfs are
+    Multiboot2 modules in the GRUB ISO; COM1 is a TCP server on 127.0.0.1 the harness
+    connects to (Bochs starts the simulation once it has)."""
+    b = Boot(name)
+    modules = [f"{LINUX}/vmlinuz=linux/vmlinuz",
+               f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz"]
+    iso = iso_image(b, linux_config(b, token), modules)
+    cmd = bochs_cmd(b, iso, model, megs=1024)
+    port = bochs_serial_socket(cmd, cpus=2)
+    b.run_linked(cmd, 900, linux_tcp_connect(port),
+                 answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env(), idle=420)
+    return b
+
+
+def read_newc(data):
+    """{name: (mode, rdev_major, rdev_minor, data)} of a newc cpio archive, read independently
+    of tests/linux/mkinitramfs.py; raises ValueError on a malformed archive."""
+    entries, off = {}, 0
+    while True:
+        if data[off:off + 6] != b"070701":
+            raise ValueError(f"bad magic at {off}")
+        f = [int(data[off + 6 + 8 * i:off + 14 + 8 * i], 16) for i in range(13)]
+        mode, size, rmaj, rmin, namesize = f[1], f[6], f[9], f[10], f[11]
+        name_end = off + 110 + namesize
+        name = data[off + 110:name_end - 1].decode()
+        off = (name_end + 3) & ~3
+        body = data[off:off + size]
+        off = (off + size + 3) & ~3
+        if name == "TRAILER!!!":
+            return entries
+        entries[name] = (mode, rmaj, rmin, body)
+
+
+def linux_kit_checks():
+    """The kit itself: vmlinux is the ELF with a PT_NOTE that PVH needs, the initramfs holds
+    what /init needs, and rebuilding it gives the same bytes."""
+    import gzip
+    import stat
+    import struct
+    with open(os.path.join(LINUX, "vmlinux"), "rb") as f:
+        elf = f.read(4096)
+    ok = elf[:4] == b"\x7fELF" and elf[4] == 2
+    types = []
+    if ok:
+        phoff, = struct.unpack_from("<Q", elf, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+        types = [struct.unpack_from("<I", elf, phoff + i * phentsize)[0] for i in range(phnum)]
+    check("linux-kit: vmlinux is a 64-bit ELF with a PT_NOTE", ok and 4 in types,
+          f"ELF64 {ok}, program header types {types}")
+    with open(os.path.join(LINUX, "vmlinuz"), "rb") as f:
+        check("linux-kit: vmlinuz is a bzImage", f.read(0x206)[0x202:] == b"HdrS", "no HdrS")
+    path = os.path.join(LINUX, "initramfs.cpio.gz")
+    with open(path, "rb") as f:
+        packed = f.read()
+    try:
+        files = read_newc(gzip.decompress(packed))
+    except (ValueError, OSError, EOFError) as e:
+        check("linux-kit: initramfs is a gzipped newc cpio", False, repr(e))
+        return
+    check("linux-kit: initramfs is a gzipped newc cpio", True)
+    console = files.get("dev/console")
+    check("linux-kit: /dev/console is character device 5:1", console is not None and
+          stat.S_ISCHR(console[0]) and console[1:3] == (5, 1), f"{console and console[:3]}")
+    for name in ("init", "bin/busybox", "bin/hvcheck"):
+        e = files.get(name)
+        check(f"linux-kit: /{name} is an executable file", e is not None and
+              stat.S_ISREG(e[0]) and e[0] & 0o111 and len(e[3]) > 0, "missing or not executable")
+    links = {n: e[3].decode() for n, e in files.items() if stat.S_ISLNK(e[0])}
+    bad = [n for n, t in links.items()
+           if os.path.normpath(os.path.join(os.path.dirname(n), t)) != "bin/busybox"]
+    check("linux-kit: busybox applets link to /bin/busybox (sh, nproc, poweroff among them)",
+          not bad and {"bin/sh", "usr/bin/nproc", "sbin/poweroff"} <= set(links),
+          f"{len(links)} links, wrong: {bad[:5]}")
+    again = os.path.join(LOGS, "initramfs-again.cpio.gz")
+    run([sys.executable, "tests/linux/mkinitramfs.py", again, os.path.join(LINUX, "busybox"),
+         os.path.join(LINUX, "hvcheck"), "tests/linux/init"])
+    with open(again, "rb") as f:
+        check("linux-kit: the initramfs is reproducible", f.read() == packed,
+              "a rebuild differs (run make linux-kit after changing its inputs)")
+
+
+def linux_jobs(which=("direct", "svm", "vmx")):
+    missing = linux_kit_missing()
+    if missing:
+        check("linux: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def direct():
+        linux_kit_checks()
+        token = linux_token()
+        b = linux_direct_boot("linux-direct", token)
+        linux_expect(b, "", token, LINUX_DIRECT_CHECKS)
+        check(f"{b.name}: QEMU exited by itself after poweroff -f",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b)
+
+    def svm():
+        token = linux_token()
+        b = linux_svm_boot("linux-svm", token)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     [("no panic", r"PANIC")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b, LINUX_VM_START_RX)
+
+    def svm_pvh():
+        token = linux_token()
+        b = linux_svm_boot("linux-svm-pvh", token, pvh=True, crash=True)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF),
+                      ("crash VM: the kernel crashed on purpose", r"^\[crash\] MH-CRASH"),
+                      ("crash VM: its panic ended in a triple fault that stopped it",
+                       r"^\[crash\] stopped: triple fault")],
+                     [("no panic", r"PANIC"), ("crash VM: not restarted", r"^\[crash\] restarted")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        linux_report_time(b, LINUX_VM_START_RX)
+
+    def vmx():
+        token = linux_token()
+        b = linux_vmx_boot("linux-vmx-skylake", token)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     [("no panic", r"PANIC")])
+        bochs_check_poweroff(b)
+        linux_report_time(b, LINUX_VM_START_RX)
+
+    jobs = {"direct": direct, "svm": svm, "svm-pvh": svm_pvh, "vmx": vmx}
+    out = []
+    for w in which:
+        jobs[w].__name__ = f"linux_{w.replace('-', '_')}"
+        out.append(jobs[w])
+    return out
+
+
 def run_jobs(jobs):
     def guarded(job):
         try:
@@ -1016,15 +1700,24 @@ def run_jobs(jobs):
         list(pool.map(guarded, jobs))
 
 
-def make_run():
-    """`make run`: boot the demo configuration with the serial console on this terminal."""
+def make_run(config="demo.cfg"):
+    """`make run`: tests/configs/linux-demo.cfg, Debian's kernel with a shell, with the serial
+    console on this terminal (`make run-guests`: demo.cfg, the test guests)."""
     b = Boot("run")
     img = os.path.join(BUILD, "run-esp.img")
-    guests = [f"{BUILD}/guests/{g}=/guests/{g}" for g in sorted(os.listdir(f"{BUILD}/guests"))
-              if g.endswith(".bin")]
+    if config == "demo.cfg":
+        files = [f"{BUILD}/guests/{g}=/guests/{g}"
+                 for g in sorted(os.listdir(f"{BUILD}/guests")) if g.endswith(".bin")]
+    else:
+        files = [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                 f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
     run(["scripts/mkfat.sh", img, "64", f"{BUILD}/macrohard.efi=/EFI/BOOT/BOOTX64.EFI",
-         f"{cfg('demo.cfg')}=/macrohard.cfg", *guests])
-    cmd = qemu_cmd(b, img)
+         f"{cfg(config)}=/macrohard.cfg", *files])
+    cmd = qemu_cmd(b, img, mem=1024)
+    if config != "demo.cfg" and not kvm_usable():
+        # As in the Linux tests: under TCG an exit is too slow for Linux's TSC calibration
+        # unless guest time follows the instruction count.
+        cmd += ["-icount", "shift=0"]
     i = cmd.index("-serial")
     cmd[i + 1] = "stdio"
     print(f"make run: {'KVM' if kvm_usable() else 'TCG'}; "
@@ -1060,7 +1753,21 @@ def bench():
                                                    env=bochs_env())
         return job
 
-    run_jobs([svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")])
+    linux = {}
+
+    def linux_direct():
+        linux["direct"] = linux_direct_boot("bench-linux-direct", linux_token(), icount=True)
+
+    def linux_svm():
+        linux["bzImage"] = linux_svm_boot("bench-linux-svm", linux_token())
+
+    def linux_svm_pvh():
+        linux["PVH"] = linux_svm_boot("bench-linux-svm-pvh", linux_token(), pvh=True)
+
+    jobs = [svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")]
+    if not linux_kit_missing():
+        jobs += [linux_direct, linux_svm, linux_svm_pvh]
+    run_jobs(jobs)
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
     print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
@@ -1073,18 +1780,61 @@ def bench():
         print(f"{label:40}" + "".join(f"{v:>24}" for v in vals))
         if "-" in vals:
             print(b.failure_context())
+    bench_linux(linux)
     return 0
+
+
+def linux_uptime_at_init(boot, prefix):
+    """The kernel's own uptime when /init started (guest seconds), from its INFO line."""
+    m = re.search(rf"^{re.escape(prefix)}INFO: kernel uptime at /init: ([0-9.]+) s", boot.serial,
+                  re.M) if boot else None
+    return float(m.group(1)) if m else None
+
+
+def bench_linux(linux):
+    """Debian's kernel to /init on bare QEMU TCG and under MACROHARD (AMD-V on QEMU TCG, the
+    bzImage and the PVH paths), side by side in one run, all with -icount shift=0 so guest time
+    is the instruction count; only what was actually measured is printed."""
+    print("\nDebian's kernel to /init, QEMU TCG with -icount shift=0, 2 vCPUs")
+    if not linux:
+        print("  not run: the Linux kit is missing (make linux-kit)")
+        return
+    direct = linux.get("direct")
+    t_direct = direct.marks.get(LINUX_INIT_START_RX) if direct else None
+    g_direct = linux_uptime_at_init(direct, "")
+    print(f"  {'':34}{'wall s, start to /init':>24}{'guest s (kernel uptime)':>26}")
+    if t_direct is None:
+        print(f"  {'bare QEMU':34}  /init not reached: {linux_why(direct, '')}")
+    else:
+        print(f"  {'bare QEMU (QEMU start)':34}{t_direct:24.2f}{g_direct or 0:26.2f}")
+    for path in ("bzImage", "PVH"):
+        mh = linux.get(path)
+        t_mh = mh.marks.get(LINUX_INIT_START_RX) if mh else None
+        t_vm = mh.marks.get(LINUX_VM_START_RX) if mh else None
+        g_mh = linux_uptime_at_init(mh, "[linux] ")
+        if t_mh is None or t_vm is None:
+            print(f"  {'MACROHARD ' + path:34}  /init not reached, no time or ratio: "
+                  f"{linux_why(mh, '[linux] ')}")
+            continue
+        print(f"  {'MACROHARD ' + path + ' (VM start)':34}{t_mh - t_vm:24.2f}{g_mh or 0:26.2f}")
+        if t_direct:
+            ratio = f"{(t_mh - t_vm) / t_direct:24.2f}"
+            ratio += f"{g_mh / g_direct:26.2f}" if g_mh and g_direct else f"{'-':>26}"
+            print(f"  {'  ratio to bare QEMU':34}{ratio}")
 
 
 def main(argv):
     suite = argv[1] if len(argv) > 1 else "all"
     if suite == "run":
+        return make_run("linux-demo.cfg")
+    if suite == "run-guests":
         return make_run()
     if suite == "bench":
         return bench()
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
                      "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
-                     "smp-vmx"):
+                     "smp-vmx", "platform", "platform-svm", "platform-vmx", "linux",
+                     "linux-direct", "linux-svm", "linux-vmx", "uart"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1111,6 +1861,23 @@ def main(argv):
         jobs += smp_jobs("svm")
     if suite in ("smp", "smp-vmx", "vmx", "all"):
         jobs += smp_jobs("vmx")
+    if suite in ("platform", "platform-svm"):
+        jobs += platform_jobs("svm")
+    if suite in ("platform", "platform-vmx"):
+        jobs += platform_jobs("vmx")
+    # Linux: the kit's self-check on bare QEMU always; under MACROHARD in `make test`
+    # unless MH_LINUX=0, always in `make test-linux`.
+    linux = []
+    if suite in ("linux", "linux-direct", "all"):
+        linux.append("direct")
+    if suite in ("linux", "linux-svm") or (suite == "all" and os.environ.get("MH_LINUX") != "0"):
+        linux += ["svm", "svm-pvh"]
+    if suite in ("linux", "linux-vmx") or (suite == "all" and os.environ.get("MH_LINUX") != "0"):
+        linux.append("vmx")
+    if linux:
+        jobs += linux_jobs(linux)
+    if suite == "uart":
+        jobs += uart_jobs("svm") + uart_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0

@@ -374,8 +374,10 @@ static void test_intercepts_have_policies(void)
 	CHECK("VMRUN is intercepted (15.5.1)", c->intercept_misc2 & SVM_INT2_VMRUN);
 	CHECK("the #AC and #DB loops are intercepted (CVE-2015-5307, CVE-2015-8104)",
 	      (c->intercept_exc & BIT(EXC_AC)) && (c->intercept_exc & BIT(EXC_DB)));
-	CHECK("only CR4 writes are intercepted (validated by common code); DRs run natively",
-	      c->intercept_cr == (1U << (16 + 4)) && c->intercept_dr == 0);
+	CHECK("only CR4 writes (validated by common code) and CR8 (the local APIC's TPR) are "
+	      "intercepted; DRs run natively",
+	      c->intercept_cr == ((1U << (16 + 4)) | (1U << 8) | (1U << (16 + 8))) &&
+	      c->intercept_dr == 0);
 	CHECK("V_INTR_MASKING with the INTR intercept",
 	      (c->vintr & SVM_VINTR_MASKING) && (c->intercept_misc1 & SVM_INT1_INTR));
 	CHECK("VINTR is not intercepted until a window is requested",

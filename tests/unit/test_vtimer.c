@@ -2,36 +2,10 @@
  * Virtual timers and interrupt delivery (vm/vtimer.c) and HC_TIMER's argument checks
  * (vm/hc_timer.c) against a fake clock and a fake vendor back-end.
  */
-// unit-deps: vm/vtimer.c vm/hc_timer.c
+// unit-deps: vm/vtimer.c vm/hc_timer.c devices/lapic.c devices/ioapic.c devices/pic.c devices/timer.c lib/spinlock.c vm/vcpu.c mm/gva.c mm/guest_mem.c arch/x86/decode.c arch/x86/decode_vex.c lib/string.c
 #include "tests/unit/unit.h"
-#include "vm/vm.h"
-#include "host/host.h"
+#include "tests/unit/intc_fakes.h"
 #include "macrohard/hypercall.h"
-
-static u64 fake_now = 1000;
-static bool fake_allowed;
-static int injected = -1;
-static bool window;
-
-u64 host_time_ns(void) { return fake_now; }
-u64 host_tsc_hz(void) { return 2000000000ULL; }
-/* One CPU here: nothing to kick. */
-void sched_kick(struct vcpu *v) { (void)v; }
-
-static bool fake_inject(struct vcpu *v, const struct vcpu_event *ev)
-{
-	(void)v;
-	injected = ev->vector;
-	return ev->type == VCPU_EVENT_EXT_INT;
-}
-static bool fake_interrupt_allowed(struct vcpu *v) { (void)v; return fake_allowed; }
-static void fake_window(struct vcpu *v, bool on) { (void)v; window = on; }
-
-static struct vendor_ops fake_ops = {
-	.name = "fake", .inject_event = fake_inject,
-	.interrupt_allowed = fake_interrupt_allowed, .set_interrupt_window = fake_window,
-};
-const struct vendor_ops *vendor = &fake_ops;
 
 static bool pending(const struct vcpu *v, u8 vec)
 {
