@@ -1347,9 +1347,11 @@ def linux_vmx_boot(name, token, model="corei7_skylake_x"):
     iso = iso_image(b, linux_config(b, token), modules)
     cmd = bochs_cmd(b, iso, model, megs=1024)
     port = bochs_serial_socket(cmd, cpus=2)
-    b.run_linked(cmd, 900, linux_tcp_connect(port),
+    # The XZ decompression is silent for minutes at Bochs' speed, and for three times longer
+    # when the two cores are shared with other emulators.
+    b.run_linked(cmd, 2100, linux_tcp_connect(port),
                  answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
-                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env(), idle=420)
+                 marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], env=bochs_env(), idle=1200)
     return b
 
 
