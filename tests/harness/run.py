@@ -1212,8 +1212,6 @@ def linux_config(boot, token, kernel=None, crash=False):
     kernel, e.g. the PVH vmlinux, if given; crash: with LINUX_CRASH_VM beside it)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
-    if crash:
-        text += LINUX_CRASH_VM
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
         raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
@@ -1221,6 +1219,8 @@ def linux_config(boot, token, kernel=None, crash=False):
         text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
         if n != 1:
             raise RuntimeError("tests/configs/linux-test.cfg: expected one kernel line")
+    if crash:
+        text += LINUX_CRASH_VM
     path = os.path.join(boot.dir, "macrohard.cfg")
     with open(path, "w") as f:
         f.write(text)
