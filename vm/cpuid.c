@@ -40,24 +40,6 @@ static bool cpuid_host_intel(void)
 	return r.ebx == 0x756e6547 && r.edx == 0x49656e69 && r.ecx == 0x6c65746e;	/* GenuineIntel */
 }
 
-/* End of the standard-format XSAVE area holding the components of mask (legacy area + header). */
-static u32 cpuid_xsave_end(u64 mask)
-{
-	u32 end = 576;
-
-	for (u32 i = 2; i < 63; i++) {
-		struct cpuid_regs c;
-
-		if (!(mask & (1ULL << i)))
-			continue;
-		c = cpuid(0xd, i);
-		/* ECX bit 0: a supervisor component, not in the standard (user) format. */
-		if (c.eax && !(c.ecx & 1) && c.ebx + c.eax > end)
-			end = c.ebx + c.eax;
-	}
-	return end;
-}
-
 static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 {
 	u32 max_basic = cpuid(0, 0).eax, max_ext = cpuid(0x80000000, 0).eax;
@@ -140,17 +122,6 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 	case 0xd:
 		if (!sched_xsave_usable())
 			*r = (struct cpuid_regs){ 0 };
-		else if (sub == 0) {
-			/*
-			 * The standard-format sizes, as the manual defines them: the end of the
-			 * highest component enabled in the guest's XCR0 (EBX) and of any supported
-			 * one (ECX).  Bochs sums the component sizes instead, which leaves out the
-			 * MPX gap before the AVX-512 state, and Linux then warns of an XSAVE
-			 * consistency problem.
-			 */
-			r->ebx = cpuid_xsave_end(v->xcr0 | 3);
-			r->ecx = cpuid_xsave_end(((u64)r->edx << 32) | r->eax);
-		}
 		if (sub == 1) {
 			/*
 			 * No XSAVES/XRSTORS and no supervisor state components: IA32_XSS is
