@@ -1196,21 +1196,9 @@ def linux_direct_cmd(boot, cmdline):
             "-net", "none", "-no-reboot"]
 
 
-# A second VM that crashes its kernel on purpose (sysrq c); panic=-1 reboot=t makes the panic
-# end in a triple fault, which stops that VM and only that VM.
-LINUX_CRASH_VM = """
-[vm crash]
-memory = 128M
-vcpus = 1
-kernel = /linux/vmlinuz
-initrd = /linux/initramfs.cpio.gz
-cmdline = console=ttyS0 panic=-1 reboot=t mh.mode=crash
-"""
-
-
-def linux_config(boot, token, kernel=None, crash=False):
+def linux_config(boot, token, kernel=None):
     """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
-    kernel, e.g. the PVH vmlinux, if given; crash: with LINUX_CRASH_VM beside it)."""
+    kernel, e.g. the PVH vmlinux, if given)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
@@ -1220,8 +1208,6 @@ def linux_config(boot, token, kernel=None, crash=False):
         text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
         if n != 1:
             raise RuntimeError("tests/configs/linux-test.cfg: expected one kernel line")
-    if crash:
-        text += LINUX_CRASH_VM
     path = os.path.join(boot.dir, "macrohard.cfg")
     with open(path, "w") as f:
         f.write(text)
@@ -1310,22 +1296,18 @@ def linux_direct_boot(name, token, icount=False):
     return b
 
 
-def linux_svm_boot(name, token, pvh=False, crash=False):
+def linux_svm_boot(name, token, pvh=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
     bzImage."""
     b = Boot(name)
     files = [f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
-    if crash:
-        # The crashing VM beside the tested one (LINUX_CRASH_VM) boots the bzImage.
-        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
     if pvh:
         files.append(f"{LINUX}/vmlinux=/linux/vmlinux")
-        config = linux_config(b, token, "/linux/vmlinux", crash=crash)
+        config = linux_config(b, token, "/linux/vmlinux")
     else:
-        if not crash:
-            files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
-        config = linux_config(b, token, crash=crash)
+        files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
+        config = linux_config(b, token)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
     # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
