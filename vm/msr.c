@@ -37,6 +37,8 @@
 #define MSR_AMD_VM_CR 0xc0010114
 #define MSR_AMD_SYSCFG 0xc0010010
 #define MSR_AMD_NB_CFG 0xc001001f
+#define MSR_AMD_HWCR 0xc0010015
+#define HWCR_TSC_FREQ_SEL BIT(24)	/* the TSC counts at the P0 frequency */
 
 #define MTRR_VAR_COUNT 8
 
@@ -172,6 +174,16 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 			return -1;
 		*val = v->vm->nb_cfg;
 		return 0;
+	case MSR_AMD_HWCR:
+		/*
+		 * Linux reads it unchecked on family 10h and later and warns of a firmware bug
+		 * unless TscFreqSel is set; the guest's TSC is invariant, so it is.  No other
+		 * hardware-configuration bit is offered.
+		 */
+		if (!msr_host_amd())
+			return -1;
+		*val = HWCR_TSC_FREQ_SEL;
+		return 0;
 	default:
 		return -1;
 	}
@@ -244,6 +256,8 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 		return val ? -1 : 0;	/* only clearing is allowed (SDM 15.3.1.2) */
 	case MSR_AMD_SYSCFG:
 		return msr_host_amd() && !val ? 0 : -1;
+	case MSR_AMD_HWCR:
+		return msr_host_amd() && val == HWCR_TSC_FREQ_SEL ? 0 : -1;
 	case MSR_AMD_NB_CFG:
 		/*
 		 * Stored, per VM as on a real northbridge; bit 46 (CF8 extended configuration

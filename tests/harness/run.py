@@ -1343,6 +1343,10 @@ LINUX_MH_CHECKS = [
     ("hc_version from user space", r"PASS: hvcheck: hc_version from user space returns abi"),
     ("hc_features from user space", r"PASS: hvcheck: hc_features from user space lists"),
 ]
+# Seen on the console of a Linux run under MACROHARD, these fail it: a hypervisor panic, and
+# an MSR the kernel reads or writes without a fixup that MACROHARD refused with #GP.
+LINUX_MH_ABSENT = [("no panic", r"PANIC"),
+                   ("no unchecked MSR access error", r"unchecked MSR access error")]
 LINUX_DIRECT_CHECKS = [
     ("no macrohard signature", r"PASS: hvcheck: no MACROHARD signature off MACROHARD"),
 ]
@@ -1410,9 +1414,50 @@ def linux_direct_cmd(boot, cmdline):
             "-net", "none", "-no-reboot"]
 
 
-def linux_config(boot, token, kernel=None):
+# The second VM of the crash test (docs/testing.md, "Linux guests"): the same kernel and
+# initramfs on one vCPU, told by the harness on the console to reboot, then to crash.
+LINUX_CRASH_VM = """
+[vm crash]
+memory = 128M
+vcpus = 1
+kernel = /linux/vmlinuz
+initrd = /linux/initramfs.cpio.gz
+cmdline = console=ttyS0 panic=-1 mh.mode=crash
+"""
+CTRL_A = b"\x01"
+
+
+def linux_crash_answers(token):
+    """What the harness types in the crash test.  The console escape (Ctrl-A, then the VM's
+    number) picks the VM each line is for.  The crash VM first reboots (the ACPI reset
+    register: MACROHARD recreates it), then panics with the triple fault as its reboot method
+    (MACROHARD stops it).  The tested VM, waiting at MH-INPUT-READY, gets its token only
+    once the crash VM has stopped, so its remaining checks show it kept running."""
+    ready = r"^\[crash\] MH-CRASH-READY$"
+    return [(ready, CTRL_A + b"2reboot\n"),
+            (r"^\[crash\] restarted \(1 time\)$[\s\S]*" + ready, CTRL_A + b"2crash\n"),
+            (rf"\A(?=[\s\S]*^\[linux\] {LINUX_INPUT_READY}$)(?=[\s\S]*^\[crash\] stopped: triple fault)",
+             CTRL_A + b"1" + token.encode() + b"\n")]
+
+
+def linux_crash_checks(boot):
+    """The crash VM's story, from the serial log of a run with LINUX_CRASH_VM."""
+    starts = re.findall(rf"^\[crash\] {LINUX_INIT_START}$", boot.serial, re.M)
+    check(f"{boot.name}: crash VM reached /init twice (before and after its reboot)",
+          len(starts) == 2, f"{len(starts)} times")
+    expect(boot, [("crash VM rebooted", r"^\[crash\] MH-CRASH: reboot -f$"),
+                  ("crash VM recreated after its reboot", r"^\[crash\] restarted \(1 time\)$"),
+                  ("crash VM panicked with triple-fault reboot",
+                   r"^\[crash\] MH-CRASH: sysrq c, reboot type triple$"),
+                  ("crash VM's kernel panicked", r"^\[crash\] \[[ \d.]+\] Kernel panic - not syncing: sysrq"),
+                  ("crash VM stopped by its triple fault", r"^\[crash\] stopped: triple fault")],
+           [("crash VM not restarted after the triple fault", r"^\[crash\] restarted \(2 times\)"),
+            ("crash VM survived sysrq c", r"^\[crash\] FAIL")])
+
+
+def linux_config(boot, token, kernel=None, crash=False):
     """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
-    kernel, e.g. the PVH vmlinux, if given)."""
+    kernel, e.g. the PVH vmlinux, if given; crash: LINUX_CRASH_VM beside it)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
@@ -1422,6 +1467,8 @@ def linux_config(boot, token, kernel=None):
         text, n = re.subn(r"(?m)^kernel = .*$", f"kernel = {kernel}", text)
         if n != 1:
             raise RuntimeError("tests/configs/linux-test.cfg: expected one kernel line")
+    if crash:
+        text += LINUX_CRASH_VM
     path = os.path.join(boot.dir, "macrohard.cfg")
     with open(path, "w") as f:
         f.write(text)
@@ -1510,10 +1557,10 @@ def linux_direct_boot(name, token, icount=False):
     return b
 
 
-def linux_svm_boot(name, token, pvh=False):
+def linux_svm_boot(name, token, pvh=False, crash=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
-    bzImage."""
+    bzImage; crash: with the crash test's second VM."""
     b = Boot(name)
     files = [f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"]
     if pvh:
@@ -1521,15 +1568,16 @@ def linux_svm_boot(name, token, pvh=False):
         config = linux_config(b, token, "/linux/vmlinux")
     else:
         files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
-        config = linux_config(b, token)
+        config = linux_config(b, token, crash=crash)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
     # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
     # tolerates for one PIT or PM-timer read, and a loaded host stalls QEMU for whole ticks.
     cmd += ["-icount", "shift=0,sleep=off"]
     connect = qemu_serial_socket(b, cmd)
-    b.run_linked(cmd, 1200, connect,
-                 answers=[(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())],
+    answers = linux_crash_answers(token) if crash else \
+        [(rf"^\[linux\] {LINUX_INPUT_READY}$", (token + "\n").encode())]
+    b.run_linked(cmd, 1200, connect, answers=answers,
                  marks=[LINUX_INIT_START_RX, LINUX_VM_START_RX], idle=480)
     return b
 
@@ -1636,10 +1684,11 @@ def linux_jobs(which=("direct", "svm", "vmx")):
 
     def svm():
         token = linux_token()
-        b = linux_svm_boot("linux-svm", token)
+        b = linux_svm_boot("linux-svm", token, crash=True)
         linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
                      [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-                     [("no panic", r"PANIC")])
+                     LINUX_MH_ABSENT)
+        linux_crash_checks(b)
         check(f"{b.name}: QEMU exited by itself after power-off",
               not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         linux_report_time(b, LINUX_VM_START_RX)
@@ -1649,7 +1698,7 @@ def linux_jobs(which=("direct", "svm", "vmx")):
         b = linux_svm_boot("linux-svm-pvh", token, pvh=True)
         linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
                      [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-                     [("no panic", r"PANIC")])
+                     LINUX_MH_ABSENT)
         check(f"{b.name}: QEMU exited by itself after power-off",
               not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
         linux_report_time(b, LINUX_VM_START_RX)
@@ -1659,7 +1708,7 @@ def linux_jobs(which=("direct", "svm", "vmx")):
         b = linux_vmx_boot("linux-vmx-skylake", token)
         linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS,
                      [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
-                     [("no panic", r"PANIC")])
+                     LINUX_MH_ABSENT)
         bochs_check_poweroff(b)
         linux_report_time(b, LINUX_VM_START_RX)
 
