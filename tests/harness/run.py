@@ -14,6 +14,9 @@ usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        or uart (console input on both vendors; also in svm/vmx),
                        or smp, smp-svm, smp-vmx (two and three host CPUs; part of svm/vmx)
 
+Environment: MH_PARALLEL=N emulators side by side (default 2); MH_JOBS=REGEX
+keeps only the emulator jobs whose function name matches.
+
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
 Every emulator run has a hard timeout that kills its process group and keeps
@@ -38,7 +41,10 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 BOCHS_BIOS = "/usr/share/bochs/BIOS-bochs-latest"
 VGA_BIOS = "/usr/share/vgabios/vgabios.bin"
-PARALLEL = 2
+# Emulators run side by side (MH_PARALLEL, default 2: the CI machine has two cores).
+PARALLEL = max(1, int(os.environ.get("MH_PARALLEL", "2")))
+# MH_JOBS=REGEX keeps only the emulator jobs whose function name matches (e.g. "virtio|hclib").
+JOB_FILTER = os.environ.get("MH_JOBS")
 
 _lock = threading.Lock()
 _counts = {"pass": 0, "fail": 0, "skip": 0}
@@ -1721,6 +1727,10 @@ def linux_jobs(which=("direct", "svm", "vmx")):
 
 
 def run_jobs(jobs):
+    if JOB_FILTER:
+        jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", ""))]
+        print(f"note: MH_JOBS={JOB_FILTER!r} keeps {len(jobs)} job(s)", flush=True)
+
     def guarded(job):
         try:
             job()
