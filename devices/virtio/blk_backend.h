@@ -33,4 +33,14 @@ struct blk_backend {
 	char name[64];		/* for messages: "file:/vm/root.img", "module:disk0", … */
 };
 
+struct cfg_disk;
+
+/*
+ * Opens a disk whose source the host layer serves: file:, partuuid: and label: (firmware-
+ * hosted: the firmware's file protocol and BlockIo; host/uefi/disk.c).  Standalone mode has
+ * no such media (host/bare/disk.c refuses them).  0 and *b filled, or a negative error with a
+ * one-line reason in err (which names the disk and the problem).
+ */
+int blk_backend_host_open(const struct cfg_disk *d, struct blk_backend *b, char *err, size_t errlen);
+
 #endif
