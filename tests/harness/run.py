@@ -85,13 +85,38 @@ def run(cmd, **kw):
 
 # ---------------------------------------------------------------- emulators
 
-def kvm_usable():
+def _nested_virt():
+    """True when the host CPU has VT-x or AMD-V and KVM lets its guests use it (nested).
+    A /dev/kvm without that (no vmx/svm flag, e.g. a KVM that runs guests without hardware
+    virtualization) cannot run a hypervisor inside QEMU."""
     try:
-        fd = os.open("/dev/kvm", os.O_RDWR)
+        with open("/proc/cpuinfo") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
     except OSError:
         return False
-    os.close(fd)
-    return True
+    module = "kvm_amd" if "svm" in flags else "kvm_intel" if "vmx" in flags else None
+    if module is None:
+        return False
+    try:
+        with open(f"/sys/module/{module}/parameters/nested") as f:
+            return f.read().strip() in ("1", "Y", "y")
+    except OSError:
+        return False
+
+
+_kvm = None
+
+
+def kvm_usable():
+    """KVM is used only where it can run MACROHARD: /dev/kvm opens and nesting is on."""
+    global _kvm
+    if _kvm is None:
+        try:
+            os.close(os.open("/dev/kvm", os.O_RDWR))
+            _kvm = _nested_virt()
+        except OSError:
+            _kvm = False
+    return _kvm
 
 
 def host_vendor():
@@ -1880,7 +1905,7 @@ def main(argv):
         return 2
     os.makedirs(LOGS, exist_ok=True)
     if not kvm_usable():
-        print("note: /dev/kvm is not usable here; QEMU runs with TCG", flush=True)
+        print("note: no /dev/kvm with nested virtualization here; QEMU runs with TCG", flush=True)
     if suite in ("unit", "all"):
         suite_unit()
     jobs = []
