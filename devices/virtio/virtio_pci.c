@@ -535,7 +535,9 @@ void virtio_pci_destroy_all(struct vm *vm)
 
 static bool running(const struct virtio_pci *t)
 {
-	return t->vm->state == VM_STATE_RUNNING && (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+	u8 ok = VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK;
+
+	return t->vm->state == VM_STATE_RUNNING && (t->status & ok) == ok &&
 	       !(t->status & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED));
 }
 

@@ -613,6 +613,17 @@ static void test_transport(void)
 	CHECK("nested indirect: NEEDS_RESET", rd(0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 	wr(0x14, 1, 0);
 
+	/* DRIVER_OK without FEATURES_OK: nothing is served. */
+	wr(0x14, 1, 0);
+	wr(0x14, 1, 0x07);
+	queue_setup(QDESC, QAVAIL, QUSED);
+	header(VIRTIO_BLK_T_FLUSH, 0);
+	desc(0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	desc(1, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	submit(0);
+	CHECK_INT("no FEATURES_OK: not served", used_idx(), 0);
+	wr(0x14, 1, 0);
+
 	/* A request while the driver is not ready is not served. */
 	driver_init(BIT(VIRTIO_F_VERSION_1));
 	queue_setup(QDESC, QAVAIL, QUSED);
