@@ -126,8 +126,9 @@ $(LINUX)/hvcheck: tests/linux/hvcheck.c guest-agent/libhc/libhc.c guest-agent/li
 		guest-agent/libhc/libhc.c -o $@
 
 $(LINUX)/initramfs.cpio.gz: tests/linux/mkinitramfs.py tests/linux/init $(LINUX)/busybox \
-		$(LINUX)/hvcheck
-	$(PYTHON) tests/linux/mkinitramfs.py $@ $(LINUX)/busybox $(LINUX)/hvcheck tests/linux/init
+		$(LINUX)/hvcheck $(LINUX)/vmlinuz
+	$(PYTHON) tests/linux/mkinitramfs.py $@ $(LINUX)/busybox $(LINUX)/hvcheck tests/linux/init \
+		$(LINUX)/modules
 
 usb: $(BUILD)/macrohard-usb.img
 

@@ -1522,11 +1522,17 @@ def linux_crash_checks(boot):
             ("crash VM survived sysrq c", r"^\[crash\] FAIL")])
 
 
-def linux_config(boot, token, kernel=None, crash=False):
+def linux_config(boot, token, kernel=None, crash=False, virtio=False):
     """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
-    kernel, e.g. the PVH vmlinux, if given; crash: LINUX_CRASH_VM beside it)."""
+    kernel, e.g. the PVH vmlinux, if given; crash: LINUX_CRASH_VM beside it; virtio: the
+    LINUX_VIRTIO_DISKS and mh.virtio= for /init's virtio-blk checks)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
+    if virtio:
+        text, n = re.subn(r"(?m)^(cmdline = .*)$",
+                          lambda m: f"{m.group(1)} {LINUX_VIRTIO_ARG}\n{LINUX_VIRTIO_DISKS}", text)
+        if n != 1:
+            raise RuntimeError("tests/configs/linux-test.cfg: expected one cmdline line")
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
         raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
@@ -1624,7 +1630,7 @@ def linux_direct_boot(name, token, icount=False):
     return b
 
 
-def linux_svm_boot(name, token, pvh=False, crash=False):
+def linux_svm_boot(name, token, pvh=False, crash=False, virtio=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
     bzImage; crash: with the crash test's second VM."""
@@ -1635,7 +1641,7 @@ def linux_svm_boot(name, token, pvh=False, crash=False):
         config = linux_config(b, token, "/linux/vmlinux")
     else:
         files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
-        config = linux_config(b, token, crash=crash)
+        config = linux_config(b, token, crash=crash, virtio=virtio)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
     # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
@@ -1732,6 +1738,39 @@ def linux_kit_checks():
     with open(again, "rb") as f:
         check("linux-kit: the initramfs is reproducible", f.read() == packed,
               "a rebuild differs (run make linux-kit after changing its inputs)")
+
+
+# Two RAM disks for the Linux virtio-blk run: vda 16 MiB with a serial, vdb read-only.
+LINUX_VIRTIO_DISKS = "disk = ram:16M,serial=LNX-VDA\ndisk = ram:1M,ro"
+LINUX_VIRTIO_ARG = "mh.virtio=32768,LNX-VDA"
+LINUX_VIRTIO_CHECKS = [
+    ("virtio drivers loaded", r"PASS: virtio: drivers loaded"),
+    ("virtio disks appeared", r"PASS: virtio: /dev/vda and /dev/vdb appeared"),
+    ("virtio capacity", r"PASS: virtio: vda has 32768 sectors"),
+    ("virtio serial", r"PASS: virtio: vda serial LNX-VDA"),
+    ("virtio read-only disk", r"PASS: virtio: vdb is read-only"),
+    ("virtio data read back", r"PASS: virtio: 1 MiB written to vda reads back"),
+    ("virtio write to the read-only disk fails", r"PASS: virtio: writing vdb fails"),
+]
+
+
+def linux_virtio_jobs():
+    """Debian's kernel with its own virtio_pci and virtio_blk drivers against MACROHARD's
+    devices (QEMU + OVMF, AMD-V): linux-virtio-svm, in the virtio suite."""
+    missing = linux_kit_missing()
+    if missing:
+        check("linux: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def linux_virtio_svm():
+        token = linux_token()
+        b = linux_svm_boot("linux-virtio-svm", token, virtio=True)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS + LINUX_VIRTIO_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     LINUX_MH_ABSENT + [("no device reset", r"device needs reset")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+    return [linux_virtio_svm]
 
 
 def linux_jobs(which=("direct", "svm", "vmx")):
@@ -1984,7 +2023,7 @@ def main(argv):
         jobs += uart_jobs("svm") + uart_jobs("vmx")
     if suite == "virtio":
         # The virtio device jobs; Linux virtio jobs join this list.
-        jobs += virtio_jobs("svm") + virtio_jobs("vmx")
+        jobs += virtio_jobs("svm") + virtio_jobs("vmx") + linux_virtio_jobs()
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
