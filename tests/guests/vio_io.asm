@@ -1,5 +1,6 @@
 ; virtio-blk good-path test guest (docs/virtio.md), for tests/configs/virtio.cfg, running
-; beside vio_bad.asm's VM: finds three virtio-blk functions by PCI scan, reads capacity and
+; beside vio_bad.asm's VM: finds four virtio-blk functions by PCI scan (the fourth is this
+; image itself as a read-only module disk, whose first sectors must match memory), reads capacity and
 ; get-id serials, does flush, write/read through direct and indirect descriptors, discard and
 ; write-zeroes on the disk that allows them, a failing write on the read-only disk, then a
 ; long run of write/read-back rounds verifying the data each time; then interrupts: INTx
@@ -58,12 +59,17 @@ prot:
         mov     [disk2], eax
         mov     ebx, 3
         call    vio_find
+        mov     [disk3], eax
+        mov     ebx, 4
+        call    vio_find
         xor     edx, edx
         cmp     dword [disk0], -1
         je      .bad
         cmp     dword [disk1], -1
         je      .bad
         cmp     dword [disk2], -1
+        je      .bad
+        cmp     dword [disk3], -1
         je      .bad
         cmp     eax, -1
         jne     .bad
@@ -72,7 +78,7 @@ prot:
         mov     edx, 1
         mov     esi, n_three
         call    check
-        cmp     dword [disk2], -1
+        cmp     dword [disk3], -1
         je      .end
 
         ; ---- disk 0: 4 MiB, serial VIO-IO-0
@@ -327,6 +333,30 @@ prot:
         mov     esi, n_ro
         call    check
 
+        ; ---- disk 3: this guest's own image as a module disk, read-only
+        mov     eax, [disk3]
+        call    vio_attach
+        mov     eax, F_LO
+        mov     edx, F_HI
+        call    vio_init
+        mov     eax, T_IN
+        xor     edx, edx
+        mov     esi, DATA2
+        mov     ecx, 1024
+        mov     ebx, F_WRITE
+        call    vio_request
+        call    status_ok
+        mov     esi, n_module_read
+        call    check
+        mov     esi, MHTEST_LOAD_GPA            ; the image as loaded: its first 1 KiB is code
+        mov     edi, DATA2
+        mov     ecx, 256
+        repe    cmpsd
+        mov     eax, ecx
+        xor     edx, edx
+        mov     esi, n_module_data
+        call    check
+
         ; ---- interrupts on disk 0
         mov     eax, [disk0]
         call    vio_attach
@@ -469,7 +499,9 @@ isr_msix:
         SERIAL_LIB p
 %include "include/virtio.inc"
 
-n_three:        db "three virtio-blk functions found by PCI scan, no fourth", 0
+n_three:        db "four virtio-blk functions found by PCI scan, no fifth", 0
+n_module_read:  db "module disk: read OK", 0
+n_module_data:  db "module disk holds the guest image", 0
 n_init:         db "disk 0 initialised (VERSION_1, INDIRECT_DESC, EVENT_IDX)", 0
 n_capacity:     db "disk 0 capacity 8192 sectors", 0
 n_serial0:      db "disk 0 get-id serial", 0
@@ -508,6 +540,7 @@ idt_desc:
 disk0:  dd      0
 disk1:  dd      0
 disk2:  dd      0
+disk3:  dd      0
 round:  dd      0
 sector: dd      0
 bad_rounds: dd  0

@@ -435,7 +435,8 @@ VIRTIO_BAD_CHECKS = (
     "descriptor loop: DEVICE_NEEDS_RESET", "indirect inside indirect: DEVICE_NEEDS_RESET",
     "write to the read-only disk: IOERR", "after the reset: data read back")
 VIRTIO_IO_CHECKS = (
-    "three virtio-blk functions found by PCI scan, no fourth", "disk 0 get-id serial",
+    "four virtio-blk functions found by PCI scan, no fifth", "disk 0 get-id serial",
+    "module disk holds the guest image",
     "write through an indirect table OK", "200 write/read-back rounds, data verified each time",
     "write-zeroes OK", "discard OK", "disk 2 (read-only): write is IOERR",
     "INTx delivered through the IOAPIC", "MSI-X delivered through the local APIC")
@@ -466,6 +467,7 @@ def virtio_jobs(vendor):
     if vendor == "svm":
         def virtio_guest_svm():
             b = Boot("virtio-guest-svm")
+            # vio_io.bin is also the module disk (module:guests/vio_io.bin, a path on the ESP).
             b.run(qemu_cmd(b, esp_image(b, cfg("virtio.cfg"),
                                         [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
                   400)
