@@ -13,9 +13,11 @@ usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        MH_LINUX=0, and linux-vmx too with MH_LINUX=1),
                        or uart (console input on both vendors; also in svm/vmx),
                        or smp, smp-svm, smp-vmx (two and three host CPUs; part of svm/vmx)
+                       or virtio (the virtio-blk guests on both vendors; also in svm/vmx)
 
 Environment: MH_PARALLEL=N emulators side by side (default 2); MH_JOBS=REGEX
-keeps only the emulator jobs whose function name matches.
+keeps only the emulator jobs whose function name matches; MH_ACCEL=tcg makes QEMU use
+TCG even where /dev/kvm opens.
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -110,6 +112,8 @@ _kvm = None
 def kvm_usable():
     """KVM is used only where it can run MACROHARD: /dev/kvm opens and nesting is on."""
     global _kvm
+    if os.environ.get("MH_ACCEL") == "tcg":  # forces TCG, whatever the machine offers
+        return False
     if _kvm is None:
         try:
             os.close(os.open("/dev/kvm", os.O_RDWR))
@@ -448,6 +452,63 @@ BAD_CFG_CHECKS = [
 ]
 
 
+VIRTIO_BAD_CHECKS = (
+    "virtio-blk function found by PCI scan", "FEATURES_OK refused without VERSION_1",
+    "buffer outside guest RAM: IOERR", "buffer on the IOAPIC: IOERR",
+    "buffer over the used ring: IOERR", "256 MiB descriptor: DEVICE_NEEDS_RESET",
+    "descriptor loop: DEVICE_NEEDS_RESET", "indirect inside indirect: DEVICE_NEEDS_RESET",
+    "write to the read-only disk: IOERR", "after the reset: data read back")
+VIRTIO_IO_CHECKS = (
+    "four virtio-blk functions found by PCI scan, no fifth", "disk 0 get-id serial",
+    "module disk holds the guest image",
+    "write through an indirect table OK", "200 write/read-back rounds, data verified each time",
+    "write-zeroes OK", "discard OK", "disk 2 (read-only): write is IOERR",
+    "INTx delivered through the IOAPIC", "MSI-X delivered through the local APIC")
+
+
+def virtio_checks():
+    """What the serial console must show after tests/configs/virtio.cfg: both VMs' key checks,
+    their summaries and clean exits, and the hypervisor's NEEDS_RESET diagnostics."""
+    checks = []
+    for vm, names in (("vio-bad", VIRTIO_BAD_CHECKS), ("vio-io", VIRTIO_IO_CHECKS)):
+        p = re.escape(f"[{vm}] ")
+        checks += [(f"{vm}: {n}", rf"^{p}PASS: {re.escape(n)}$") for n in names]
+        checks += [(f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+                   (f"{vm}: stopped by isa-debug-exit 0",
+                    rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$")]
+    checks += [("vio-bad: the loop is reported", r"\[vio-bad\].*descriptor chain longer than the queue \(loop\): device needs reset"),
+               ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC"),
+              ("vio-io never needed a reset", r"\[vio-io\].*device needs reset")]
+    return checks, absent
+
+
+def virtio_jobs(vendor):
+    """The virtio-blk test guests (two VMs, tests/configs/virtio.cfg): virtio-guest-svm on
+    QEMU+OVMF, virtio-guest-vmx-skylake on Bochs."""
+    checks, absent = virtio_checks()
+    guests = [f"{BUILD}/guests/{g}.bin" for g in ("vio_bad", "vio_io")]
+    if vendor == "svm":
+        def virtio_guest_svm():
+            b = Boot("virtio-guest-svm")
+            # vio_io.bin is also the module disk (module:guests/vio_io.bin, a path on the ESP).
+            b.run(qemu_cmd(b, esp_image(b, cfg("virtio.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  400)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        return [virtio_guest_svm]
+
+    def virtio_guest_vmx_skylake():
+        b = Boot("virtio-guest-vmx-skylake")
+        iso = iso_image(b, cfg("virtio.cfg"), [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x"), 500, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+    return [virtio_guest_vmx_skylake]
+
+
 def cfg(name):
     return os.path.join(ROOT, "tests/configs", name)
 
@@ -553,7 +614,7 @@ def svm_jobs():
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
         timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + apic_jobs("svm") + \
-        uart_jobs("svm")
+        uart_jobs("svm") + virtio_jobs("svm")
 
 
 def vmx_jobs():
@@ -596,7 +657,8 @@ def vmx_jobs():
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
             exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
-        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx")
+        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx") + \
+        virtio_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -1486,11 +1548,17 @@ def linux_crash_checks(boot):
             ("crash VM survived sysrq c", r"^\[crash\] FAIL")])
 
 
-def linux_config(boot, token, kernel=None, crash=False):
+def linux_config(boot, token, kernel=None, crash=False, virtio=False):
     """tests/configs/linux-test.cfg with this run's token on the kernel command line (and another
-    kernel, e.g. the PVH vmlinux, if given; crash: LINUX_CRASH_VM beside it)."""
+    kernel, e.g. the PVH vmlinux, if given; crash: LINUX_CRASH_VM beside it; virtio: the
+    LINUX_VIRTIO_DISKS and mh.virtio= for /init's virtio-blk checks)."""
     with open(cfg("linux-test.cfg")) as f:
         text = f.read()
+    if virtio:
+        text, n = re.subn(r"(?m)^(cmdline = .*)$",
+                          lambda m: f"{m.group(1)} {LINUX_VIRTIO_ARG}\n{LINUX_VIRTIO_DISKS}", text)
+        if n != 1:
+            raise RuntimeError("tests/configs/linux-test.cfg: expected one cmdline line")
     text, n = re.subn(r"mh\.token=\S+", f"mh.token={token}", text)
     if n != 1:
         raise RuntimeError("tests/configs/linux-test.cfg: expected one mh.token= on its cmdline")
@@ -1588,7 +1656,7 @@ def linux_direct_boot(name, token, icount=False):
     return b
 
 
-def linux_svm_boot(name, token, pvh=False, crash=False):
+def linux_svm_boot(name, token, pvh=False, crash=False, virtio=False):
     """The firmware-hosted image on QEMU + OVMF (AMD-V under TCG), the kernel, initramfs and
     configuration on the ESP; pvh: the uncompressed vmlinux (PVH entry) instead of the
     bzImage; crash: with the crash test's second VM."""
@@ -1599,7 +1667,7 @@ def linux_svm_boot(name, token, pvh=False, crash=False):
         config = linux_config(b, token, "/linux/vmlinux")
     else:
         files.append(f"{LINUX}/vmlinuz=/linux/vmlinuz")
-        config = linux_config(b, token, crash=crash)
+        config = linux_config(b, token, crash=crash, virtio=virtio)
     cmd = qemu_cmd(b, esp_image(b, config, files, mib=160 if pvh else 64), smp=2, mem=1024)
     # Guest time from the instruction count (docs/testing.md, "Linux guests"): without it an
     # exit costs tens of microseconds of TCG wall time, more than Linux's TSC calibration
@@ -1696,6 +1764,39 @@ def linux_kit_checks():
     with open(again, "rb") as f:
         check("linux-kit: the initramfs is reproducible", f.read() == packed,
               "a rebuild differs (run make linux-kit after changing its inputs)")
+
+
+# Two RAM disks for the Linux virtio-blk run: vda 16 MiB with a serial, vdb read-only.
+LINUX_VIRTIO_DISKS = "disk = ram:16M,serial=LNX-VDA\ndisk = ram:1M,ro"
+LINUX_VIRTIO_ARG = "mh.virtio=32768,LNX-VDA"
+LINUX_VIRTIO_CHECKS = [
+    ("virtio drivers loaded", r"PASS: virtio: drivers loaded"),
+    ("virtio disks appeared", r"PASS: virtio: /dev/vda and /dev/vdb appeared"),
+    ("virtio capacity", r"PASS: virtio: vda has 32768 sectors"),
+    ("virtio serial", r"PASS: virtio: vda serial LNX-VDA"),
+    ("virtio read-only disk", r"PASS: virtio: vdb is read-only"),
+    ("virtio data read back", r"PASS: virtio: 1 MiB written to vda reads back"),
+    ("virtio write to the read-only disk fails", r"PASS: virtio: writing vdb fails"),
+]
+
+
+def linux_virtio_jobs():
+    """Debian's kernel with its own virtio_pci and virtio_blk drivers against MACROHARD's
+    devices (QEMU + OVMF, AMD-V): linux-virtio-svm, in the virtio suite."""
+    missing = linux_kit_missing()
+    if missing:
+        check("linux: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def linux_virtio_svm():
+        token = linux_token()
+        b = linux_svm_boot("linux-virtio-svm", token, virtio=True)
+        linux_expect(b, "[linux] ", token, LINUX_MH_CHECKS + LINUX_VIRTIO_CHECKS,
+                     [("the VM stopped", r"^\[linux\] stopped: "), ("powered off", POWEROFF)],
+                     LINUX_MH_ABSENT + [("no device reset", r"device needs reset")])
+        check(f"{b.name}: QEMU exited by itself after power-off",
+              not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+    return [linux_virtio_svm]
 
 
 def linux_jobs(which=("direct", "svm", "vmx")):
@@ -1924,7 +2025,7 @@ def main(argv):
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
                      "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
                      "smp-vmx", "platform", "platform-svm", "platform-vmx", "linux",
-                     "linux-direct", "linux-svm", "linux-vmx", "uart"):
+                     "linux-direct", "linux-svm", "linux-vmx", "uart", "virtio"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1970,6 +2071,9 @@ def main(argv):
         jobs += linux_jobs(linux)
     if suite == "uart":
         jobs += uart_jobs("svm") + uart_jobs("vmx")
+    if suite == "virtio":
+        # The virtio device jobs; Linux virtio jobs join this list.
+        jobs += virtio_jobs("svm") + virtio_jobs("vmx") + linux_virtio_jobs()
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Builds the Linux test initramfs: a newc cpio, gzip-compressed, written here without root.
 
-usage: tests/linux/mkinitramfs.py OUT.cpio.gz BUSYBOX HVCHECK INIT
+usage: tests/linux/mkinitramfs.py OUT.cpio.gz BUSYBOX HVCHECK INIT [MODULES_DIR]
 
 Contents: /bin/busybox and a symlink for each of its applets (from `busybox --list-full`),
 /bin/hvcheck, /init, the directories /proc /sys /dev /tmp /root, and /dev/console (character
-device 5:1, so the kernel can open the console for /init before devtmpfs is mounted).  Every
+device 5:1, so the kernel can open the console for /init before devtmpfs is mounted); with
+MODULES_DIR (the kernel package's lib/modules/<release>), the virtio drivers in
+/lib/modules/virtio/.  Every
 entry has owner 0:0 and mtime 0 and the gzip header no time stamp: the same inputs give the
 same bytes.
 """
@@ -56,10 +58,17 @@ class Newc:
         return bytes(self.out)
 
 
+VIRTIO_MODULES = ("drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko",
+                  "drivers/virtio/virtio_pci_legacy_dev.ko",
+                  "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci.ko",
+                  "drivers/block/virtio_blk.ko")
+
+
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         sys.exit(__doc__)
-    out, busybox, hvcheck, init = argv[1:]
+    out, busybox, hvcheck, init = argv[1:5]
+    modules = argv[5] if len(argv) == 6 else None
     applets = subprocess.run([busybox, "--list-full"], check=True, capture_output=True,
                              text=True).stdout.split()
     c = Newc()
@@ -77,6 +86,14 @@ def main(argv):
         c.file("bin/hvcheck", f.read())
     with open(init, "rb") as f:
         c.file("init", f.read())
+    if modules:
+        # The virtio drivers (modules in Debian's kernel), for mh.virtio= (docs/virtio.md).
+        c.dir("lib")
+        c.dir("lib/modules")
+        c.dir("lib/modules/virtio")
+        for rel in VIRTIO_MODULES:
+            with open(os.path.join(modules, "kernel", rel), "rb") as f:
+                c.file(f"lib/modules/virtio/{os.path.basename(rel)}", f.read(), 0o644)
     for a in sorted(applets):
         if a == "bin/busybox":
             continue
