@@ -158,8 +158,10 @@ void xstate_init(void)
 	for (u32 i = 0; i < XSTATE_COMPONENTS; i++)
 		leaf[i] = cpuid(0xd, i);
 	xstate_layout_parse(&host_layout, leaf);
-	if (!(leaf[1].eax & XSTATE_CPUID_XSAVEC))
+	if (!(leaf[1].eax & XSTATE_CPUID_XSAVEC)) {
+		log_info("xstate: this CPU has no XSAVEC\n");
 		return;
+	}
 	if (!(read_cr4() & BIT(18)) || !(host_layout.user & BIT(0)) || !(host_layout.user & BIT(1)) ||
 	    xstate_standard_size(&host_layout, ~0ULL) > sizeof(saved_area)) {
 		log_warn("xstate: XSAVEC not checked (no OSXSAVE, x87/SSE or room); not offered to "
@@ -180,6 +182,7 @@ void xstate_init(void)
 		return;
 	}
 	xsavec_usable = true;
+	log_info("xstate: XSAVEC writes the layout CPUID describes; offered to guests\n");
 }
 
 const struct xstate_layout *xstate_host_layout(void)
