@@ -138,7 +138,7 @@ $(BUILD)/macrohard-usb.img: $(BUILD)/macrohard.efi tests/configs/demo.cfg script
 
 # Entry points: each installs what it needs first (quiet when present).
 # `make test` includes Debian's kernel on bare QEMU (the kit's own check) and under MACROHARD
-# on AMD-V; MH_LINUX=0 leaves the MACROHARD runs out, MH_LINUX=1 adds the VT-x (Bochs) run.
+# on AMD-V (QEMU) and VT-x (Bochs); MH_LINUX=0 leaves the MACROHARD runs out.
 test: deps
 	@$(MAKE) --no-print-directory all usb linux-kit
 	@$(PYTHON) tests/harness/run.py all

@@ -9,6 +9,7 @@
 #include "vm/hypercall.h"
 #include "macrohard/hypercall.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/xstate.h"
 #include "host/host.h"
 
 /*
@@ -126,8 +127,16 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 			/*
 			 * No XSAVES/XRSTORS and no supervisor state components: IA32_XSS is
 			 * not offered (a guest would find its XSAVES area size inconsistent).
+			 * XSAVEC only where it writes the layout this leaf describes
+			 * (arch/x86/xstate.c: Bochs 2.7's does not).  EBX, the compacted size
+			 * for XCR0 | IA32_XSS, is computed from that layout: Linux checks it
+			 * against its own sum, and some CPUs (Bochs) report another number.
 			 */
-			r->eax &= ~BIT(3);
+			r->eax &= ~XSTATE_CPUID_XSAVES;
+			if (!xstate_xsavec_usable())
+				r->eax &= ~XSTATE_CPUID_XSAVEC;
+			r->ebx = (r->eax & (XSTATE_CPUID_XSAVEC | XSTATE_CPUID_XSAVES)) ?
+				 xstate_compacted_size(xstate_host_layout(), v->xcr0) : 0;
 			r->ecx = 0;
 			r->edx = 0;
 		}
@@ -143,8 +152,9 @@ static void cpuid_filter(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r
 		if (sub == 0) {
 			r->ecx &= ~(BIT(5) |	/* WAITPKG (UMWAIT/TPAUSE) */
 				    BIT(6));	/* ... */
-			r->ebx &= ~(BIT(2) |	/* SGX */
-				    BIT(1));	/* IA32_TSC_ADJUST: not emulated */
+			r->ebx &= ~BIT(2);	/* SGX */
+			/* IA32_TSC_ADJUST, per vCPU (vm/msr.c): Linux's TSC sync check uses it. */
+			r->ebx |= BIT(1);
 		}
 		break;
 	case 0xb:

@@ -8,6 +8,7 @@
 #include "lib/log.h"
 
 #define MSR_TSC 0x10
+#define MSR_TSC_ADJUST 0x3b
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRRCAP 0xfe
@@ -124,6 +125,9 @@ static int msr_read(struct vcpu *v, u32 msr, u64 *val)
 	switch (msr) {
 	case MSR_TSC:
 		*val = rdtsc() + v->tsc_offset;
+		return 0;
+	case MSR_TSC_ADJUST:
+		*val = v->tsc_adjust;
 		return 0;
 	case MSR_EFER:
 		*val = s->efer;
@@ -267,8 +271,19 @@ static int msr_write(struct vcpu *v, u32 msr, u64 val)
 			return -1;
 		v->vm->nb_cfg = val;
 		return 0;
-	case MSR_TSC:
-		v->tsc_offset = val - rdtsc();
+	case MSR_TSC: {
+		/* SDM 17.17.3: what a write adds to the TSC it adds to IA32_TSC_ADJUST too. */
+		u64 now = rdtsc();
+
+		v->tsc_adjust += val - (now + v->tsc_offset);
+		v->tsc_offset = val - now;
+		vcpu_sregs_changed(v);
+		return 0;
+	}
+	case MSR_TSC_ADJUST:
+		/* ... and what a write adds to IA32_TSC_ADJUST it adds to this vCPU's TSC. */
+		v->tsc_offset += val - v->tsc_adjust;
+		v->tsc_adjust = val;
 		vcpu_sregs_changed(v);
 		return 0;
 	default:

@@ -10,6 +10,7 @@
 #include "host/host.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/xstate.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "vm/msr.h"
@@ -564,6 +565,9 @@ void sched_init(void)
 		use_xsave = true;
 	}
 	sched_cpu_setup(&cpus[0]);
+	/* With CR4.OSXSAVE on: the layout guests are told of, and whether XSAVEC is offered. */
+	if (use_xsave)
+		xstate_init();
 	cpus[0].state = CPU_READY;
 	cpu_count = MIN(n, (u32)HOST_MAX_CPUS);
 	host_cpu_set_lost_hook(sched_cpu_lost);

@@ -67,6 +67,7 @@ struct vcpu {
 	u64 exits;
 	u64 run_ns;		/* guest time used, for the scheduler */
 	u64 tsc_offset;		/* guest TSC = host TSC + tsc_offset */
+	u64 tsc_adjust;		/* IA32_TSC_ADJUST (vm/msr.c), 0 at creation */
 	/*
 	 * End of the current time slice in host TSC ticks: the back-end returns
 	 * VM_EXIT_PREEMPT once it has passed (VMX preemption timer; on AMD the

@@ -1,9 +1,11 @@
 /*
  * CPUID as the guest sees it (vm/cpuid.c) on the build machine's CPU: the TSC leaves 0x15/0x16
  * (crystal * numerator / denominator = the TSC within 0.01 %, inside Linux's 32-bit
- * arithmetic), the hypervisor leaves 0x40000000 and 0x40000010, and the APIC bits of leaf 1.
+ * arithmetic), the hypervisor leaves 0x40000000 and 0x40000010, the APIC bits of leaf 1,
+ * TSC_ADJUST in leaf 7, and leaf 0xD sub-leaf 1 (XSAVEC only where the host's works, EBX the
+ * compacted size for the vCPU's XCR0 from a constructed host layout, never XSAVES).
  */
-// unit-deps: vm/cpuid.c
+// unit-deps: vm/cpuid.c arch/x86/xstate.c
 #include "tests/unit/unit.h"
 #include "vm/vm.h"
 #include "vm/cpuid.h"
@@ -11,10 +13,16 @@
 #include "vm/hypercall.h"
 #include "host/host.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/xstate.h"
 
 static u64 fake_tsc_hz = 2000000000ULL;
 static struct vcpu_sregs sregs;
 
+static struct xstate_layout fake_layout;
+static bool fake_xsavec_ok;
+
+const struct xstate_layout *xstate_host_layout(void) { return &fake_layout; }
+bool xstate_xsavec_usable(void) { return fake_xsavec_ok; }
 u64 host_tsc_hz(void) { return fake_tsc_hz; }
 u64 hypercall_features(void) { return 0x1f; }
 bool sched_xsave_usable(void) { return true; }
@@ -56,6 +64,50 @@ static void check_leaf15(u64 hz)
 	unit_check(crystal == LAPIC_TIMER_HZ, name, "crystal %u", crystal);
 }
 
+/* Leaf 0xD sub-leaf 1 on a host laid out like a Skylake-SP (AVX-512, MPX, PKRU, PT). */
+static void check_leaf_d1(struct vcpu *v)
+{
+	static const u32 sizes[][3] = {	/* component, size, standard offset */
+		{ 2, 0x100, 0x240 }, { 3, 0x40, 0x3c0 }, { 4, 0x40, 0x400 }, { 5, 0x40, 0x440 },
+		{ 6, 0x200, 0x480 }, { 7, 0x400, 0x680 }, { 8, 0x80, 0 }, { 9, 0x8, 0xa80 },
+	};
+	struct cpuid_regs leaf[XSTATE_COMPONENTS] = { { 0 } }, r;
+	bool host_xsavec = cpuid(0, 0).eax >= 0xd && (cpuid(0xd, 1).eax & XSTATE_CPUID_XSAVEC);
+
+	leaf[0] = (struct cpuid_regs){ .eax = 0x2ff, .ebx = 0xa88, .ecx = 0xa88 };
+	leaf[1] = (struct cpuid_regs){ .eax = 0xf, .ebx = 0xa88, .ecx = 0x100 };
+	for (u32 i = 0; i < ARRAY_SIZE(sizes); i++)
+		leaf[sizes[i][0]] = (struct cpuid_regs){ .eax = sizes[i][1], .ebx = sizes[i][2],
+							 .ecx = sizes[i][0] == 8 };
+	xstate_layout_parse(&fake_layout, leaf);
+
+	fake_xsavec_ok = true;
+	v->xcr0 = 0xe7;		/* what Linux 6.1 enables there */
+	r = guest(v, 0xd, 1);
+	if (host_xsavec) {
+		CHECK("leaf 0xD.1: XSAVEC offered where the host's works", r.eax & XSTATE_CPUID_XSAVEC);
+		CHECK_U64("leaf 0xD.1: EBX is the compacted size for XCR0 0xe7", r.ebx, 2432);
+		v->xcr0 = 0x7;
+		r = guest(v, 0xd, 1);
+		CHECK_U64("leaf 0xD.1: EBX follows the vCPU's XCR0 (0x7)", r.ebx, 832);
+		v->xcr0 = 0x1;
+		r = guest(v, 0xd, 1);
+		CHECK_U64("leaf 0xD.1: EBX for x87 only is the legacy area and header", r.ebx, 576);
+	} else {
+		printf("SKIP: leaf 0xD.1 with XSAVEC (the build machine has no XSAVEC)\n");
+	}
+	CHECK("leaf 0xD.1: XSAVES never offered", !(r.eax & XSTATE_CPUID_XSAVES));
+	CHECK_U64("leaf 0xD.1: no supervisor components (ECX, EDX)", r.ecx | r.edx, 0);
+
+	fake_xsavec_ok = false;
+	v->xcr0 = 0xe7;
+	r = guest(v, 0xd, 1);
+	CHECK("leaf 0xD.1: XSAVEC hidden where the host's is broken", !(r.eax & XSTATE_CPUID_XSAVEC));
+	CHECK("leaf 0xD.1: XSAVES hidden there too", !(r.eax & XSTATE_CPUID_XSAVES));
+	CHECK_U64("leaf 0xD.1: EBX 0 without XSAVEC and XSAVES", r.ebx, 0);
+	v->xcr0 = 1;
+}
+
 int main(void)
 {
 	static struct vm vm = { .vcpu_count = 2 };
@@ -84,7 +136,8 @@ int main(void)
 	CHECK("leaf 6: only ARAT (the APIC timer always runs)", r.eax == BIT(2) && !r.ebx && !r.ecx &&
 	      !r.edx);
 	r = guest(&v, 7, 0);
-	CHECK("leaf 7: TSC_ADJUST hidden", !(r.ebx & BIT(1)));
+	CHECK("leaf 7: TSC_ADJUST offered (emulated per vCPU)", r.ebx & BIT(1));
+	check_leaf_d1(&v);
 	if (cpuid(0x80000000, 0).eax >= 0x80000007) {
 		r = guest(&v, 0x80000007, 0);
 		CHECK("leaf 0x80000007: invariant TSC", r.edx & BIT(8));
