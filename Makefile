@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp run usb \
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp test-hypercall run usb \
 	bench clean linux-kit test-linux run-guests
 
 all: images unit guests
@@ -174,6 +174,11 @@ test-svm: deps
 test-vmx: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py vmx
+
+# The hypercall and libhc test guests on both vendors (docs/hypercalls.md).
+test-hypercall: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py hypercall
 
 # The test guests under the hypervisor on both vendors (docs/testing.md).
 test-conformance: deps
