@@ -1433,6 +1433,13 @@ LINUX_MH_CHECKS = [
     ("macrohard signature", r"PASS: hvcheck: cpuid 0x40000000 signature is MACROHARD"),
     ("hc_version from user space", r"PASS: hvcheck: hc_version from user space returns abi"),
     ("hc_features from user space", r"PASS: hvcheck: hc_features from user space lists"),
+    ("hc_memory_map not permitted from user space",
+     r"PASS: hvcheck: hc_memory_map from user space -> not permitted"),
+    ("hc_timer not permitted from user space",
+     r"PASS: hvcheck: hc_timer arm from user space -> not permitted"),
+    ("user buffer works from user space", r"PASS: hvcheck: hc_version with a user buffer from user space"),
+    ("kernel address refused from user space",
+     r"PASS: hvcheck: hc_version into a kernel address -> bad address"),
 ]
 # Seen on the console of a Linux run under MACROHARD, these fail it: a hypervisor panic, and
 # an MSR the kernel reads or writes without a fixup that MACROHARD refused with #GP.
