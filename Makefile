@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp test-virtio run usb \
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp test-virtio test-hypercall run usb \
 	bench clean linux-kit test-linux run-guests
 
 all: images unit guests
@@ -99,7 +99,28 @@ $(BUILD)/unit/%: tests/unit/%.c $$(call unit_deps,tests/unit/$$*.c)
 GUEST_SRCS := $(wildcard tests/guests/*.asm)
 GUEST_BINS := $(GUEST_SRCS:tests/guests/%.asm=$(BUILD)/guests/%.bin)
 
-guests: $(GUEST_BINS)
+# C test guests (tests/guests/c/: start.asm, rt.c, guest.ld): freestanding C with libhc, linked
+# at 0x8000 into the same flat MHTEST01 image format.
+C_GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
+	-fno-builtin -Iinclude -Iguest-agent/libhc -Itests/guests
+C_GUEST_RT := tests/guests/c/start.asm tests/guests/c/rt.c tests/guests/c/rt.h tests/guests/c/guest.ld \
+	tests/guests/include/mhtest.inc
+C_GUEST_BINS := $(BUILD)/guests/hclib.bin
+
+$(BUILD)/guests/hclib.bin: tests/guests/hclib.c guest-agent/libhc/libhc.c guest-agent/libhc/libhc.h \
+		include/macrohard/hypercall.h $(C_GUEST_RT)
+	@mkdir -p $(BUILD)/guests/c
+	$(NASM) -f elf64 -Werror -I tests/guests/ tests/guests/c/start.asm -o $(BUILD)/guests/c/start.o
+	$(CC) $(C_GUEST_CFLAGS) -c tests/guests/c/rt.c -o $(BUILD)/guests/c/rt.o
+	$(CC) $(C_GUEST_CFLAGS) -c guest-agent/libhc/libhc.c -o $(BUILD)/guests/c/libhc.o
+	$(CC) $(C_GUEST_CFLAGS) -c tests/guests/hclib.c -o $(BUILD)/guests/c/hclib.o
+	ld -nostdlib -static -z noexecstack --no-warn-rwx-segments -T tests/guests/c/guest.ld \
+		-o $(BUILD)/guests/c/hclib.elf $(BUILD)/guests/c/start.o $(BUILD)/guests/c/rt.o \
+		$(BUILD)/guests/c/libhc.o $(BUILD)/guests/c/hclib.o
+	objcopy -O binary $(BUILD)/guests/c/hclib.elf $@
+
+guests: $(GUEST_BINS) $(C_GUEST_BINS)
 
 # NASM 2.16's -MD leaves the %include files out of the list: -M lists them.
 $(BUILD)/guests/%.bin: tests/guests/%.asm
@@ -154,6 +175,11 @@ test-svm: deps
 test-vmx: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py vmx
+
+# The hypercall and libhc test guests on both vendors (docs/hypercalls.md).
+test-hypercall: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py hypercall
 
 # The test guests under the hypervisor on both vendors (docs/testing.md).
 test-conformance: deps

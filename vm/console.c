@@ -1,9 +1,14 @@
 /*
  * Console input: routes what is typed on the hypervisor console to one VM's UART at a time,
- * with an escape (Ctrl-A, then a digit) that moves the focus between VMs.
+ * with an escape (Ctrl-A, then a digit) that moves the focus between VMs, and Ctrl-A ':'
+ * for a command line (vm/console_cmd.h) that posts host window events to a VM's agent.
  */
 #include "vm/console.h"
+#include "vm/console_cmd.h"
+#include "vm/hc_internal.h"
 #include "vm/vm.h"
+#include "lib/errno.h"
+#include "macrohard/hypercall.h"
 #include "devices/uart.h"
 #include "host/host.h"
 #include "lib/log.h"
@@ -15,6 +20,11 @@ static u8 pending[CONSOLE_PENDING];
 static u32 pending_len;
 static u64 last_poll_ns;
 static bool polled;
+/* Ctrl-A ':' started a command line; it ends at Enter (Esc or Ctrl-C drop it). */
+static bool cmd_mode;
+static char cmd_line[CONSOLE_CMD_MAX + 1];
+static u32 cmd_len;
+static bool cmd_overlong;
 
 static bool console_vm_running(int i)
 {
@@ -75,16 +85,138 @@ static bool console_feed(void)
 	return true;
 }
 
+static struct vm *console_find_vm(const char *name)
+{
+	for (u32 i = 0; i < vm_list_count; i++)
+		if (vm_list[i] && str_eq(vm_list[i]->name, name))
+			return vm_list[i];
+	log_info("console: no VM named \"%s\"; nothing posted\n", name);
+	return NULL;
+}
+
+static const char *const console_event_names[] = {
+	[HC_DISP_EV_FOCUS] = "focus", [HC_DISP_EV_RAISE] = "raise",
+	[HC_DISP_EV_CLOSE] = "close", [HC_DISP_EV_CONFIGURE] = "configure",
+};
+
+static void console_window_event(struct vm *vm, const struct console_cmd *cmd)
+{
+	struct hc_display_event ev = {
+		.type = cmd->event, .window = cmd->window,
+		.x = cmd->x, .y = cmd->y, .w = cmd->w, .h = cmd->h,
+	};
+	const char *what = console_event_names[cmd->event];
+	int ret;
+
+	if (vm->state != VM_STATE_RUNNING) {
+		log_info("console: [%s] is not running; nothing posted\n", vm->name);
+		return;
+	}
+	rspin_lock(&hc_lock);
+	ret = hc_display_post_event(vm, &ev);
+	rspin_unlock(&hc_lock);
+	switch (ret) {
+	case 0:
+		log_info("console: [%s] window %u: %s request posted\n", vm->name, cmd->window, what);
+		break;
+	case 1:
+		log_info("console: [%s] window %u: configure request replaces the queued one\n",
+			 vm->name, cmd->window);
+		break;
+	case -EINVAL:
+		log_info("console: [%s] is not in seamless mode; nothing posted\n", vm->name);
+		break;
+	case -ENOENT:
+		log_info("console: [%s] has no window %u; nothing posted\n", vm->name, cmd->window);
+		break;
+	case -ENOSPC:
+		log_info("console: [%s] host event queue is full; %s request refused\n", vm->name, what);
+		break;
+	default:
+		log_info("console: [%s] window %u: error %d\n", vm->name, cmd->window, ret);
+		break;
+	}
+}
+
+/* Runs the command line typed after Ctrl-A ':'. */
+static void console_run_command(void)
+{
+	struct console_cmd cmd;
+	const char *err;
+	struct vm *vm;
+
+	if (cmd_overlong) {
+		log_info("console: command longer than %u bytes; ignored\n", CONSOLE_CMD_MAX);
+		return;
+	}
+	cmd_line[cmd_len] = 0;
+	log_info("console: :%s\n", cmd_line);
+	if (console_cmd_parse(cmd_line, &cmd, &err)) {
+		log_info("console: %s; nothing posted\n", err);
+		return;
+	}
+	switch (cmd.kind) {
+	case CONSOLE_CMD_EMPTY:
+		break;
+	case CONSOLE_CMD_HELP:
+		log_raw("%s", console_cmd_help);
+		break;
+	case CONSOLE_CMD_WINDOWS:
+		vm = console_find_vm(cmd.vm);
+		if (vm) {
+			rspin_lock(&hc_lock);
+			hc_display_show(vm);
+			rspin_unlock(&hc_lock);
+		}
+		break;
+	case CONSOLE_CMD_WINDOW:
+		vm = console_find_vm(cmd.vm);
+		if (vm)
+			console_window_event(vm, &cmd);
+		break;
+	}
+}
+
+/* One byte of a command line: printable bytes collect, Enter runs, Esc or Ctrl-C cancels. */
+static void console_command_byte(u8 c)
+{
+	if (c == '\r' || c == '\n') {
+		cmd_mode = false;
+		console_run_command();
+	} else if (c == 0x1b || c == 0x03) {
+		cmd_mode = false;
+		log_info("console: command cancelled\n");
+	} else if (c == 0x7f || c == 0x08) {
+		if (cmd_len)
+			cmd_len--;
+	} else if (c >= 0x20 && c < 0x7f) {
+		if (cmd_len < CONSOLE_CMD_MAX)
+			cmd_line[cmd_len++] = (char)c;
+		else
+			cmd_overlong = true;
+	}
+	/* Other control bytes are dropped. */
+}
+
 bool console_input(const u8 *buf, size_t len)
 {
 	console_focus();
 	for (size_t i = 0; i < len; i++) {
 		u8 c = buf[i];
 
+		if (cmd_mode) {
+			console_command_byte(c);
+			continue;
+		}
 		if (escape) {
 			escape = false;
 			if (c >= '1' && c <= '9')
 				console_switch(c - '1');
+			else if (c == ':') {
+				cmd_mode = true;
+				cmd_len = 0;
+				cmd_overlong = false;
+			}
 			else if (c == CONSOLE_ESCAPE)
 				console_queue(c);
 			/* Anything else after Ctrl-A is dropped with it. */

@@ -1,7 +1,8 @@
 /*
  * Console input (vm/console.c): what is typed on the hypervisor console goes to the focused
  * VM's UART.  Ctrl-A then a digit n (1-9) focuses the n-th VM of the configuration; Ctrl-A
- * twice sends one Ctrl-A to the focused VM.
+ * twice sends one Ctrl-A to the focused VM; Ctrl-A then ':' reads a command line up to Enter
+ * (vm/console_cmd.h: window events for a VM's agent, its window table, help).
  */
 #ifndef VM_CONSOLE_H
 #define VM_CONSOLE_H

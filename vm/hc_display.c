@@ -17,6 +17,7 @@ static struct disp_state {
 	struct hc_window win[HC_DISP_MAX_WINDOWS];
 	struct hc_display_event ev[HC_DISP_EVENT_QUEUE];
 	u32 ev_head, ev_count;
+	u64 ev_refused;			/* host events refused because the queue was full */
 } disp[VM_MAX];
 
 /* The report in the scratch buffer, copied once from the guest, then validated. */
@@ -129,17 +130,52 @@ s64 hc_display(struct vcpu *v, struct hc_call *c)
 	}
 }
 
+static bool disp_has_window(const struct disp_state *d, u32 id)
+{
+	for (u32 i = 0; i < d->count; i++)
+		if (d->win[i].id == id)
+			return true;
+	return false;
+}
+
 int hc_display_post_event(struct vm *vm, const struct hc_display_event *ev)
 {
 	struct disp_state *d = &disp[vm->id % VM_MAX];
 
 	if (!d->seamless)
 		return -EINVAL;
-	if (d->ev_count == HC_DISP_EVENT_QUEUE)
+	if (!disp_has_window(d, ev->window))
+		return -ENOENT;
+	/*
+	 * A configure request for a window that already has one queued replaces it: only the
+	 * newest geometry matters, and dragging a window must not fill the queue.
+	 */
+	if (ev->type == HC_DISP_EV_CONFIGURE)
+		for (u32 i = 0; i < d->ev_count; i++) {
+			struct hc_display_event *q = &d->ev[(d->ev_head + i) % HC_DISP_EVENT_QUEUE];
+
+			if (q->type == HC_DISP_EV_CONFIGURE && q->window == ev->window) {
+				*q = *ev;
+				return 1;
+			}
+		}
+	/* A full queue refuses the new event (and counts it); queued ones are never dropped. */
+	if (d->ev_count == HC_DISP_EVENT_QUEUE) {
+		d->ev_refused++;
 		return -ENOSPC;
+	}
 	d->ev[(d->ev_head + d->ev_count) % HC_DISP_EVENT_QUEUE] = *ev;
 	d->ev_count++;
 	return 0;
+}
+
+void hc_display_show(struct vm *vm)
+{
+	struct disp_state *d = &disp[vm->id % VM_MAX];
+
+	log_printf(LOG_INFO, vm->name, "seamless %s, %u host events queued, %llu refused\n",
+		   d->seamless ? "on" : "off", d->ev_count, (unsigned long long)d->ev_refused);
+	disp_print(vm, d);
 }
 
 void hc_display_vm_stopped(struct vm *vm)

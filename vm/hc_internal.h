@@ -37,8 +37,15 @@ extern struct rspinlock hc_lock;
 void hc_ipc_vm_stopped(struct vm *vm);
 void hc_clipboard_vm_stopped(struct vm *vm);
 void hc_display_vm_stopped(struct vm *vm);
-/* Queues a host event for the VM's agent (for the compositor; nothing calls it yet). */
+/*
+ * Queues a host event for the VM's agent (the console's window commands, later the
+ * compositor), under hc_lock: 0 when queued, 1 when it replaced a queued configure request
+ * for the same window, -EINVAL when the VM is not in seamless mode, -ENOENT when the window
+ * is not in its table, -ENOSPC (counted) when the queue is full.
+ */
 struct hc_display_event;
 int hc_display_post_event(struct vm *vm, const struct hc_display_event *ev);
+/* Prints the VM's seamless state, event queue and window table on the console (hc_lock held). */
+void hc_display_show(struct vm *vm);
 
 #endif

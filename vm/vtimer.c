@@ -151,7 +151,14 @@ void vcpu_deliver_interrupt(struct vcpu *v)
 	else if (legacy >= 0)
 		__atomic_fetch_and(&v->irq.pending[legacy / 64], ~(1ULL << (legacy % 64)),
 				   __ATOMIC_SEQ_CST);
-	vendor->set_interrupt_window(v, false);
+	/*
+	 * Another vector still pending (an HC_IPC notification behind a periodic HC_TIMER
+	 * vector) is taken as soon as the guest can take it again, at the window exit after
+	 * the handler's IRET.  Without the window it would wait for the next exit, which with
+	 * a short timer period is the timer's next deadline: the higher timer vector wins
+	 * again and the lower one starves.
+	 */
+	vendor->set_interrupt_window(v, vcpu_interrupt_pending(v));
 }
 
 /* Armed timers across every vCPU: with none, the scheduler skips polling on the exit path. */

@@ -613,6 +613,7 @@ def svm_jobs():
 
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
+        hclib_jobs("svm") + \
         timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + apic_jobs("svm") + \
         uart_jobs("svm") + virtio_jobs("svm") + xsave_jobs("svm")
 
@@ -656,7 +657,7 @@ def vmx_jobs():
     return [entry_failure_job("vmx", "SS type must be 3 or 7"),
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
-            exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
+            exception] + hypercall_jobs("vmx") + hclib_jobs("vmx") + timer_jobs("vmx") + \
         boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx") + \
         virtio_jobs("vmx") + xsave_jobs("vmx")
 
@@ -857,6 +858,87 @@ def hypercall_jobs(vendor):
         job.__name__ = f"hypercall_vmx_{label}"
         return job
     return [vmx("corei7_skylake_x", "skylake"), vmx("corei7_ivy_bridge_3770k", "ivybridge")]
+
+
+# The console commands typed for lib-a once it has reported its windows (docs/guest.md,
+# "Console commands"): three refused ones (unknown VM, unknown window, bad size), the table,
+# then a focus and a configure request the guest must receive.
+HCLIB_COMMANDS = (b"\x01:window lib-z 7 focus\r" b"\x01:window lib-a 99 close\r"
+                  b"\x01:window lib-a 7 move 0 0 0 10\r" b"\x01:windows lib-a\r"
+                  b"\x01:window lib-a 7 focus\r" b"\x01:window lib-a 9 move 10 20 300 200\r")
+
+
+def hclib_checks():
+    """What the serial console must show after tests/configs/hclib.cfg (typed commands too)."""
+    checks = []
+    for vm in ("lib-a", "lib-b"):
+        p = re.escape(f"[{vm}] ")
+        checks += [
+            (f"{vm}: libhc found the signature",
+             rf"^{p}PASS: hclib: libhc_init finds the MACROHARD signature$"),
+            (f"{vm}: libhc from cpl 0", rf"^{p}PASS: hclib: cpl0: libhc_version returns the abi version$"),
+            (f"{vm}: libhc from cpl 3", rf"^{p}PASS: hclib: cpl3: libhc_version returns the abi version$"),
+            (f"{vm}: cpl 3 kernel pointer refused",
+             rf"^{p}PASS: hclib: cpl3: libhc_version_info into a kernel page -> bad address$"),
+            (f"{vm}: cpl 3 memory map refused", rf"^{p}PASS: hclib: cpl3: libhc_memory_map -> not permitted$"),
+            (f"{vm}: cpl 3 timer refused", rf"^{p}PASS: hclib: cpl3: libhc_timer_arm -> not permitted$"),
+            (f"{vm}: one-shot timer", rf"^{p}PASS: hclib: cpl0: one-shot timer interrupt arrives$"),
+            (f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+            (f"{vm}: stopped by isa-debug-exit 0", rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$")]
+    ok = lambda vm, text: rf"^\[{vm}\] PASS: hclib: {re.escape(text)}$"
+    checks += [
+        ("roles from the channel ends", r"^\[lib-a\] hclib: role a$"),
+        ("ipc a -> b at cpl 0", ok("lib-b", "agent b: message a -> b at cpl 0 delivered")),
+        ("ipc a -> b at cpl 3", ok("lib-b", "agent b: message a -> b at cpl 3 delivered")),
+        ("clipboard read in chunks", ok("lib-b", "agent b: clipboard read in chunks is what a wrote")),
+        ("ipc notification under a periodic timer",
+         ok("lib-b", "agent b: ipc notification delivered while a periodic timer fires")),
+        ("ipc notification right after the timer's",
+         ok("lib-b", "agent b: ... right after the first timer interrupt")),
+        ("window table printed", r'^\[lib-a\] window 7 "Editor" 640x480\+10\+20 z=0$'),
+        ("console: unknown VM refused", r'^console: no VM named "lib-z"; nothing posted$'),
+        ("console: unknown window refused", r"^console: \[lib-a\] has no window 99; nothing posted$"),
+        ("console: bad size refused", r"^console: W and H must be numbers from 1 to 16384; nothing posted$"),
+        ("console: windows prints the table", r"^\[lib-a\] seamless on, \d+ host events queued, 0 refused$"),
+        ("console: focus posted", r"^console: \[lib-a\] window 7: focus request posted$"),
+        ("console: configure posted", r"^console: \[lib-a\] window 9: configure request posted$"),
+        ("guest got the focus event", r"^\[lib-a\] hclib: event focus window 7 0 0 0 0 \(cpl3, \d+ left\)$"),
+        ("guest got the configure event",
+         r"^\[lib-a\] hclib: event configure window 9 10 20 300 200 \(cpl0, 0 left\)$"),
+        ("nothing else was posted",
+         ok("lib-a", "cpl0: agent a: no further host events (the refused commands posted nothing)")),
+        ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC")]
+    return checks, absent
+
+
+def hclib_jobs(vendor):
+    """The libhc test guest (tests/guests/hclib.c, two VMs) with window commands typed on the
+    console: hclib-svm on QEMU + OVMF, hclib-vmx-skylake on Bochs."""
+    guest = f"{BUILD}/guests/hclib.bin"
+    answers = [(r"^\[lib-a\] hclib: MH-WINDOWS-READY$", HCLIB_COMMANDS)]
+    checks, absent = hclib_checks()
+    if vendor == "svm":
+        def svm():
+            b = Boot("hclib-svm")
+            cmd = qemu_cmd(b, esp_image(b, cfg("hclib.cfg"), [f"{guest}=/guests/hclib.bin"]))
+            b.run_linked(cmd, 300, qemu_serial_socket(b, cmd), answers=answers)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        svm.__name__ = "hclib_svm"
+        return [svm]
+
+    def vmx():
+        b = Boot("hclib-vmx-skylake")
+        iso = iso_image(b, cfg("hclib.cfg"), [f"{guest}=guests/hclib.bin"])
+        cmd = bochs_cmd(b, iso, "corei7_skylake_x")
+        port = bochs_serial_socket(cmd)
+        b.run_linked(cmd, 400, linux_tcp_connect(port), answers=answers, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+    vmx.__name__ = "hclib_vmx_skylake"
+    return [vmx]
 
 
 BOOT_GUESTS = ("mb1", "pvh", "linux")
@@ -1547,6 +1629,13 @@ LINUX_MH_CHECKS = [
     ("macrohard signature", r"PASS: hvcheck: cpuid 0x40000000 signature is MACROHARD"),
     ("hc_version from user space", r"PASS: hvcheck: hc_version from user space returns abi"),
     ("hc_features from user space", r"PASS: hvcheck: hc_features from user space lists"),
+    ("hc_memory_map not permitted from user space",
+     r"PASS: hvcheck: hc_memory_map from user space -> not permitted"),
+    ("hc_timer not permitted from user space",
+     r"PASS: hvcheck: hc_timer arm from user space -> not permitted"),
+    ("user buffer works from user space", r"PASS: hvcheck: hc_version with a user buffer from user space"),
+    ("kernel address refused from user space",
+     r"PASS: hvcheck: hc_version into a kernel address -> bad address"),
 ]
 # Seen on the console of a Linux run under MACROHARD, these fail it: a hypervisor panic, and
 # an MSR the kernel reads or writes without a fixup that MACROHARD refused with #GP.
@@ -2137,7 +2226,8 @@ def main(argv):
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
                      "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
                      "smp-vmx", "platform", "platform-svm", "platform-vmx", "linux",
-                     "linux-direct", "linux-svm", "linux-vmx", "uart", "virtio"):
+                     "linux-direct", "linux-svm", "linux-vmx", "uart", "virtio", "hypercall",
+                     "hypercall-svm", "hypercall-vmx"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -2184,6 +2274,10 @@ def main(argv):
     if suite == "virtio":
         # The virtio device jobs; Linux virtio jobs join this list.
         jobs += virtio_jobs("svm") + virtio_jobs("vmx") + linux_virtio_jobs()
+    if suite in ("hypercall", "hypercall-svm"):
+        jobs += hypercall_jobs("svm") + hclib_jobs("svm")
+    if suite in ("hypercall", "hypercall-vmx"):
+        jobs += hypercall_jobs("vmx") + hclib_jobs("vmx")
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0

@@ -86,6 +86,41 @@ static void check_signature(int expect_mh)
 		       mh ? ": found one" : "");
 }
 
+static void expect_eq(const char *what, int64_t got, int64_t want)
+{
+	if (got == want)
+		result("PASS", "%s", what);
+	else
+		result("FAIL", "%s (got %lld, want %lld)", what, (long long)got, (long long)want);
+}
+
+/* From CPL 3 the kernel-only calls are refused and the user calls work, with the caller's
+ * privilege applied to every buffer (docs/hypercalls.md, "Privilege"). */
+static void check_user_limits(void)
+{
+	static struct hc_mem_entry map[HC_MEMORY_MAP_MAX_ENTRIES];
+	struct hc_version_info info;
+	uint64_t need = 0;
+
+	expect_eq("hc_memory_map from user space -> not permitted",
+		  libhc_memory_map(map, sizeof(map), &need), HC_ERR_NOT_PERMITTED);
+	expect_eq("hc_timer get time from user space -> not permitted", libhc_timer_time_ns(),
+		  HC_ERR_NOT_PERMITTED);
+	expect_eq("hc_timer arm from user space -> not permitted",
+		  libhc_timer_arm(0, 1000000, 0x40, 0), HC_ERR_NOT_PERMITTED);
+	memset(&info, 0, sizeof(info));
+	expect_eq("hc_version with a user buffer from user space", libhc_version_info(&info),
+		  HC_ABI_VERSION);
+	expect_eq("hc_version_info.abi_major from user space", info.abi_major, HC_ABI_MAJOR);
+	expect_eq("hc_version into an unmapped user address -> bad address",
+		  libhc_version_info((struct hc_version_info *)16), HC_ERR_BAD_ADDRESS);
+	expect_eq("hc_version into a kernel address -> bad address",
+		  libhc_version_info((struct hc_version_info *)0xffffffff81000000ULL),
+		  HC_ERR_BAD_ADDRESS);
+	expect_eq("hc_ipc open of an undeclared channel from user space -> not found",
+		  libhc_ipc_open("nosuch", 6, NULL), HC_ERR_NOT_FOUND);
+}
+
 static void check_hypercalls(int expect_mh)
 {
 	uint64_t hv_version = 0;
@@ -122,6 +157,7 @@ static void check_hypercalls(int expect_mh)
 		       (unsigned long long)feat);
 	else
 		result("PASS", "hc_features from user space lists version, features and user calls");
+	check_user_limits();
 }
 
 /* The TSC frequency in kHz: CPUID 0x40000010 EAX (the VMware/KVM timing leaf) when the

@@ -2,9 +2,9 @@
  * The 16550A model (devices/uart.c) and console input routing (vm/console.c): registers,
  * DLAB, IIR priorities, THRE interrupt semantics, FIFO and trigger levels, loopback as Linux's
  * autoconfig probes it, the IRQ line with OUT2, input, the log ring, partial lines and the
- * Ctrl-A focus escape.
+ * Ctrl-A focus escape, and the Ctrl-A ':' command line posting window events.
  */
-// unit-deps: devices/uart.c vm/console.c lib/spinlock.c
+// unit-deps: devices/uart.c vm/console.c vm/console_cmd.c lib/spinlock.c lib/string.c
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +12,14 @@
 #include "devices/devices.h"
 #include "devices/uart.h"
 #include "vm/console.h"
+#include "vm/console_cmd.h"
 #include "vm/vm.h"
 #include "vm/platform.h"
 #include "host/host.h"
 #include "lib/log.h"
+#include "lib/errno.h"
+#include "vm/hc_internal.h"
+#include "macrohard/hypercall.h"
 
 /* ---- what the modules call, recorded ---- */
 
@@ -121,6 +125,28 @@ size_t host_console_read(u8 *buf, size_t max)
 
 struct vm *vm_list[VM_MAX];
 u32 vm_list_count;
+
+/* HC_DISPLAY's side (vm/hc_display.c), recorded: what was posted and to whom. */
+struct rspinlock hc_lock;
+static struct hc_display_event posted;
+static struct vm *posted_to;
+static int post_result, posts, shows;
+
+int hc_display_post_event(struct vm *vm, const struct hc_display_event *ev)
+{
+	posts++;
+	if (post_result >= 0) {
+		posted = *ev;
+		posted_to = vm;
+	}
+	return post_result;
+}
+
+void hc_display_show(struct vm *vm)
+{
+	shows++;
+	log_printf(LOG_INFO, vm->name, "windows: 0\n");
+}
 
 /* ---- helpers ---- */
 
@@ -408,6 +434,79 @@ static void test_console(void)
 	vms[1].state = VM_STATE_RUNNING;
 }
 
+static void type(const char *s)
+{
+	console_input((const u8 *)s, strlen(s));
+}
+
+static void test_commands(void)
+{
+	u8 lsr;
+
+	use(0);
+	while (rd(5) & 1)
+		rd(0);
+	console_input((const u8 *)"\x01" "1", 2);
+	out_reset();
+	posts = 0;
+	post_result = 0;
+	type("\x01:window b 7 focus\r");
+	CHECK("Ctrl-A ':' ... Enter posts a focus event to the named VM",
+	      posts == 1 && posted_to == &vms[1] && posted.type == HC_DISP_EV_FOCUS && posted.window == 7);
+	CHECK("the command is echoed and the post announced",
+	      strstr(out, "console: :window b 7 focus\n") &&
+	      strstr(out, "console: [b] window 7: focus request posted"));
+	lsr = rd(5);
+	CHECK("none of the command line reaches the focused VM", !(lsr & 1));
+	type("\x01:window a 3 move -5 10 640 48x");
+	type("\b0\r");
+	CHECK("move posts a configure request (backspace edits the line)",
+	      posts == 2 && posted_to == &vms[0] && posted.type == HC_DISP_EV_CONFIGURE &&
+	      posted.window == 3 && posted.x == -5 && posted.y == 10 && posted.w == 640 && posted.h == 480);
+	out_reset();
+	type("\x01:window c 3 focus\n");
+	CHECK("an unknown VM is refused with a message", posts == 2 && strstr(out, "no VM named \"c\""));
+	out_reset();
+	type("\x01:window a 3 move 0 0 0 10\n");
+	CHECK("a bad size is refused with a message",
+	      posts == 2 && strstr(out, "W and H must be numbers") && strstr(out, "nothing posted"));
+	out_reset();
+	post_result = -ENOENT;
+	type("\x01:window a 99 close\r");
+	CHECK("a window the VM has not reported: the refusal is shown",
+	      posts == 3 && strstr(out, "[a] has no window 99; nothing posted"));
+	out_reset();
+	post_result = -ENOSPC;
+	type("\x01:window a 3 raise\r");
+	CHECK("a full queue: the refusal is shown", strstr(out, "queue is full; raise request refused"));
+	out_reset();
+	post_result = -EINVAL;
+	type("\x01:window a 3 raise\r");
+	CHECK("not in seamless mode: shown", strstr(out, "[a] is not in seamless mode"));
+	post_result = 0;
+	out_reset();
+	type("\x01:window a 3 focus\x1b" "abc\r");
+	CHECK("Esc cancels the command line", posts == 5 && strstr(out, "console: command cancelled"));
+	use(0);
+	CHECK("... and what follows goes to the VM again", rd(5) & 1 && rd(0) == 'a');
+	while (rd(5) & 1)
+		rd(0);
+	out_reset();
+	type("\x01:");
+	for (int i = 0; i < CONSOLE_CMD_MAX + 10; i++)
+		type("x");
+	type("\r");
+	CHECK("an overlong command line is ignored with a message",
+	      posts == 5 && strstr(out, "command longer than"));
+	out_reset();
+	type("\x01:windows b\r\x01:help\r");
+	CHECK("windows VM prints the table, help the commands",
+	      shows == 1 && strstr(out, "[b] windows: 0") && strstr(out, "window VM ID move X Y W H"));
+	out_reset();
+	type("\x01:frobnicate\r");
+	CHECK("an unknown command says so", strstr(out, "unknown command"));
+}
+
 static void test_partial(void)
 {
 	static u64 t = 5000000000ULL;
@@ -442,6 +541,7 @@ int main(void)
 	test_fifo();
 	test_loopback_and_priority();
 	test_console();
+	test_commands();
 	test_partial();
 	uart_destroy(&vms[0]);
 	uart_destroy(&vms[1]);
