@@ -71,6 +71,7 @@ static const char *const on_exit_names[] = {
 static const char *const selftest_names[] = {
 	[CFG_SELFTEST_NONE] = "none", [CFG_SELFTEST_EXCEPTION] = "exception",
 	[CFG_SELFTEST_PANIC] = "panic", [CFG_SELFTEST_AP_EXCEPTION] = "ap-exception",
+	[CFG_SELFTEST_DISK] = "disk",
 };
 static const char *const clipboard_names[] = {
 	[CFG_CLIP_NONE] = "none", [CFG_CLIP_COPY_OUT] = "copy-out",

@@ -430,8 +430,9 @@ static void test_globals(void)
 		{ "selftest = exception", 1, 4, CFG_SELFTEST_EXCEPTION, NULL },
 		{ "selftest = panic", 1, 4, CFG_SELFTEST_PANIC, NULL },
 		{ "selftest = ap-exception", 1, 4, CFG_SELFTEST_AP_EXCEPTION, NULL },
+		{ "selftest = disk", 1, 4, CFG_SELFTEST_DISK, NULL },
 		{ "selftest = crash", 0, 4, CFG_SELFTEST_NONE,
-		  "invalid value 'crash' for 'selftest' (expected none, exception, panic or ap-exception)" },
+		  "invalid value 'crash' for 'selftest' (expected none, exception, panic, ap-exception or disk)" },
 		{ "log_level =", 0, 0, CFG_LOG_INFO, "missing value for 'log_level'" },
 		{ "serial =   ", 0, 1, 0x3f8, "missing value for 'serial'" },
 	};
