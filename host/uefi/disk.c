@@ -13,6 +13,8 @@
 #define DISK_PATH_UNITS 260
 #define DISK_BOUNCE_BYTES (64u << 10)
 #define FS_INFO_BYTES 512
+/* UEFI 10.3.5.1: the hard-drive media node is 42 bytes; gnu-efi's struct is not packed. */
+#define HD_NODE_BYTES (offsetof(HARDDRIVE_DEVICE_PATH, SignatureType) + 1)
 
 struct file_disk {
 	EFI_FILE_HANDLE root, file;
@@ -92,7 +94,7 @@ static bool handle_partuuid(EFI_HANDLE h, u8 guid[16])
 			return false;
 		if (DevicePathType(dp) == MEDIA_DEVICE_PATH &&
 		    DevicePathSubType(dp) == MEDIA_HARDDRIVE_DP &&
-		    (size_t)DevicePathNodeLength(dp) >= sizeof(*hd) &&
+		    (size_t)DevicePathNodeLength(dp) >= HD_NODE_BYTES &&
 		    hd->SignatureType == SIGNATURE_TYPE_GUID) {
 			memcpy(guid, hd->Signature, 16);
 			return true;

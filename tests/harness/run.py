@@ -86,12 +86,21 @@ def run(cmd, **kw):
 # ---------------------------------------------------------------- emulators
 
 def kvm_usable():
+    """KVM helps only when it can be opened and the host CPU offers nested virtualization
+    (a guest of ours needs SVM or VMX); MH_KVM=0 forces TCG."""
+    if os.environ.get("MH_KVM") == "0":
+        return False
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
     except OSError:
         return False
     os.close(fd)
-    return True
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = re.search(r"^flags\s*:(.*)$", f.read(), re.M)
+    except OSError:
+        return False
+    return bool(flags) and bool({"svm", "vmx"} & set(flags.group(1).split()))
 
 
 def host_vendor():
@@ -1726,6 +1735,178 @@ def linux_jobs(which=("direct", "svm", "vmx")):
     return out
 
 
+# ---------------------------------------------------------------- disks
+
+# GPT partition GUIDs the disk tests give their partitions (sgdisk -u).
+DISK_GUID_FAT = "4d480001-6469-736b-8000-00000000f001"
+DISK_GUID_RAW = "4d480001-6469-736b-8000-00000000f002"
+DISK_GUID_RO = "4d480001-6469-736b-8000-00000000f003"
+
+
+def disk_pattern(pos, n):
+    """The bytes `selftest = disk` leaves at byte offset pos (boot/disk_selftest.c)."""
+    return bytes((((p * 0x9E3779B1) & 0xFFFFFFFF) >> 24) for p in range(pos, pos + n))
+
+
+def disk_selftest_regions(sectors):
+    """(first sector, count) of what the selftest writes on a disk of `sectors` sectors."""
+    r = [(0, min(sectors, 128))]
+    if sectors >= 2 * 128 + 8:
+        r += [(sectors // 2 - 1, 3), (sectors - 8, 8)]
+    return r
+
+
+def disk_holds_pattern(data):
+    """Whether the image bytes hold the selftest's pattern in every region it writes."""
+    sectors = len(data) // 512
+    for first, count in disk_selftest_regions(sectors):
+        if data[first * 512:(first + count) * 512] != disk_pattern(first * 512, count * 512):
+            return False
+    return True
+
+
+def gpt_disk(path, mib, parts):
+    """A GPT disk image: parts is a list of (size MiB, name, guid or None); returns the
+    byte offset of each partition."""
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    args = ["sgdisk", "-o"]
+    for i, (size, name, guid) in enumerate(parts, 1):
+        args += ["-n", f"{i}:0:+{size}M", "-c", f"{i}:{name}"]
+        if guid:
+            args += ["-u", f"{i}:{guid}"]
+    subprocess.run(args + [path], check=True, cwd=ROOT, capture_output=True)
+    offsets = []
+    for i in range(1, len(parts) + 1):
+        info = subprocess.run(["sgdisk", "-i", str(i), path], check=True, capture_output=True,
+                              text=True).stdout
+        offsets.append(int(re.search(r"First sector: (\d+)", info).group(1)) * 512)
+    return offsets
+
+
+def disk_jobs():
+    """selftest = disk on QEMU+OVMF: every firmware-hosted disk source, opened by the
+    hypervisor's back-ends; the patterns they write are then checked in the image files."""
+
+    def selftest():
+        b = Boot("disk-selftest-svm")
+        d = b.dir
+        boot_img, odd_img, ro_img = (os.path.join(d, n) for n in ("boot.img", "odd.img", "ro.img"))
+        with open(boot_img, "wb") as f:
+            f.truncate(2 << 20)
+        with open(odd_img, "wb") as f:
+            f.write(b"\x11" * 1000)
+        ro_bytes = bytes(range(256)) * 256
+        with open(ro_img, "wb") as f:
+            f.write(ro_bytes)
+        inner = os.path.join(d, "inner.img")
+        with open(inner, "wb") as f:
+            f.truncate(1 << 20)
+        data = os.path.join(d, "data.img")
+        fat_off, raw_off, _, _ = gpt_disk(data, 40, [(24, "mhfat", DISK_GUID_FAT),
+                                                      (4, "mhraw", DISK_GUID_RAW),
+                                                      (1, "twin", None), (1, "twin", None)])
+        run(["mkfs.vfat", "-F", "16", "-n", "MHDATA", "--offset", str(fat_off // 512), data,
+             str(24 << 10)], capture_output=True)
+        run(["mmd", "-i", f"{data}@@{fat_off}", "::/vm"])
+        run(["mcopy", "-i", f"{data}@@{fat_off}", inner, "::/vm/data.img"])
+        rodisk = os.path.join(d, "rodisk.img")
+        (ro_off,) = gpt_disk(rodisk, 8, [(2, "mhro", DISK_GUID_RO)])
+        lines = [
+            "# selftest = disk: every firmware-hosted disk source (tests/harness/run.py)",
+            "on_exit = poweroff", "selftest = disk", "",
+            "[vm disks]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
+            "disk = file:/disk/boot.img",
+            "disk = file:MHDATA:/vm/data.img, cache=writethrough",
+            f"disk = file:{DISK_GUID_FAT.upper()}:/vm/data.img, ro",
+            f"disk = partuuid:{DISK_GUID_RAW}",
+            "disk = label:MHRAW, ro",
+            "disk = file:/disk/odd.img",
+            "disk = file:/disk/missing.img",
+            "disk = file:/disk/ro.img", "",
+            "[vm more]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
+            "disk = file:/disk/ro.img, ro",
+            "disk = label:twin",
+            "disk = label:mhro",
+            f"disk = partuuid:{DISK_GUID_RO}, ro",
+            "disk = file:NOSUCH:/vm/data.img",
+            "disk = partuuid:4d480001-6469-736b-8000-0000000000ff",
+        ]
+        line = {text: i for i, text in enumerate(lines, 1)}
+        config = os.path.join(d, "disk.cfg")
+        with open(config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        esp = esp_image(b, config, [f"{BUILD}/guests/boot_mb1.bin=/guests/boot_mb1.bin",
+                                    f"{boot_img}=/disk/boot.img", f"{odd_img}=/disk/odd.img",
+                                    f"{ro_img}=/disk/ro.img"])
+        run(["mattrib", "-i", esp, "+r", "::/disk/ro.img"])
+        cmd = qemu_cmd(b, esp)
+        cmd += ["-drive", f"format=raw,file={data}",
+                "-drive", f"if=none,id=rodisk,format=raw,readonly=on,file={rodisk}",
+                "-device", "virtio-blk-pci,drive=rodisk"]
+        b.run(cmd, 240, end=POWEROFF)
+
+        def refused(text, why):
+            return (f"refused: {text.split('= ', 1)[1].split(',')[0]}",
+                    rf"^disk selftest: \[\w+\] refused: disk "
+                    rf"{re.escape(text.split('= ', 1)[1].split(',')[0])} "
+                    rf"\(macrohard.cfg line {line[text]}\): {why}")
+        expect(b, [
+            ("boot-volume file opened", r"^disk selftest: \[disks\] file:/disk/boot.img: 4096 sectors, read-write$"),
+            ("file by volume label", r"^disk selftest: \[disks\] file:MHDATA:/vm/data.img: 2048 sectors, read-write$"),
+            ("file by partition GUID, read-only",
+             rf"^disk selftest: \[disks\] file:{DISK_GUID_FAT}:/vm/data.img: 2048 sectors, read-only$"),
+            ("partition by GUID", rf"^disk selftest: \[disks\] partuuid:{DISK_GUID_RAW}: 8192 sectors, read-write$"),
+            ("partition by GPT name", r"^disk selftest: \[disks\] label:MHRAW: 8192 sectors, read-only$"),
+            ("read-only file with ro", r"^disk selftest: \[more\] file:/disk/ro.img: 128 sectors, read-only$"),
+            ("write-protected medium with ro",
+             rf"^disk selftest: \[more\] partuuid:{DISK_GUID_RO}: 4096 sectors, read-only$"),
+            ("read-only disk refuses writes", r"^disk selftest: PASS: label:MHRAW: write to a read-only disk refused$"),
+            ("patterns read back after reopening",
+             rf"^disk selftest: PASS: partuuid:{DISK_GUID_RAW}: pattern at sector 4095 \(3 sectors\) after reopening$"),
+            refused("disk = file:/disk/odd.img", "size 1000 bytes is not a non-zero multiple of 512$"),
+            refused("disk = file:/disk/missing.img", "no such image file on the boot volume$"),
+            refused("disk = file:/disk/ro.img", r"the image .*read-only \(add ',ro' to use it read-only\)$"),
+            refused("disk = label:twin", r"2 partitions match; name one by partuuid:$"),
+            refused("disk = label:mhro", r"the medium is write-protected \(add ',ro' to use it read-only\)$"),
+            ("refused: file:NOSUCH:/vm/data.img",
+             rf"^disk selftest: \[more\] refused: disk file:NOSUCH:/vm/data.img \(macrohard.cfg line "
+             rf"{line['disk = file:NOSUCH:/vm/data.img']}\): no FAT volume with label NOSUCH$"),
+            refused("disk = partuuid:4d480001-6469-736b-8000-0000000000ff", "no partition with that GUID$"),
+            ("summary", r"^disk selftest: SUMMARY: 14 disks, \d+ passed, 0 failed$"),
+            ("VMs still ran", r"^\[more\] SUMMARY: \d+ passed, 0 failed"),
+            ("powered off", POWEROFF),
+        ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC")])
+        m = re.search(r"^disk selftest: SUMMARY: \d+ disks, (\d+) passed", b.serial, re.M)
+        # 12 checks on each of the 3 read-write disks, 3 on each of the 4 read-only ones.
+        check(f"{b.name}: all 48 selftest checks ran", bool(m) and int(m.group(1)) == 48,
+              m.group(0) if m else "no summary")
+        # What the firmware wrote must be in the image files once the emulator has ended.
+        out = os.path.join(d, "boot.out")
+        subprocess.run(["mcopy", "-o", "-i", esp, "::/disk/boot.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: file:/disk/boot.img holds the pattern on the ESP", disk_holds_pattern(f.read()))
+        subprocess.run(["mcopy", "-o", "-i", f"{data}@@{fat_off}", "::/vm/data.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: file:MHDATA:/vm/data.img holds the pattern", disk_holds_pattern(f.read()))
+        with open(data, "rb") as f:
+            f.seek(raw_off)
+            check(f"{b.name}: partuuid:{DISK_GUID_RAW} holds the pattern in the partition",
+                  disk_holds_pattern(f.read(4 << 20)))
+        subprocess.run(["mcopy", "-o", "-i", esp, "::/disk/ro.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: the read-only image is unchanged", f.read() == ro_bytes)
+        with open(rodisk, "rb") as f:
+            f.seek(ro_off)
+            check(f"{b.name}: the write-protected partition is unchanged", f.read(2 << 20) == bytes(2 << 20))
+        check(f"{b.name}: QEMU exited by itself after power-off", not b.timed_out and b.rc == 0,
+              f"rc {b.rc}, timed out {b.timed_out}")
+    selftest.__name__ = "disk_selftest_svm"
+    return [selftest]
+
+
 def run_jobs(jobs):
     if JOB_FILTER:
         jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", ""))]
@@ -1875,7 +2056,7 @@ def main(argv):
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
                      "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
                      "smp-vmx", "platform", "platform-svm", "platform-vmx", "linux",
-                     "linux-direct", "linux-svm", "linux-vmx", "uart"):
+                     "linux-direct", "linux-svm", "linux-vmx", "uart", "disk", "virtio"):
         print(__doc__)
         return 2
     os.makedirs(LOGS, exist_ok=True)
@@ -1921,6 +2102,8 @@ def main(argv):
         jobs += linux_jobs(linux)
     if suite == "uart":
         jobs += uart_jobs("svm") + uart_jobs("vmx")
+    if suite in ("disk", "virtio", "all"):
+        jobs += disk_jobs()
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
