@@ -1342,6 +1342,9 @@ def entry_failure_job(vendor, check, model="corei7_skylake_x"):
 # MH-INPUT-READY and powers off.  `make test` runs them all; MH_LINUX=0 leaves the MACROHARD
 # runs out (`make test-linux` always runs them).
 LINUX = os.path.join(BUILD, "linux")
+# The initramfs' optional inputs, as the Makefile passes them (tests/linux/mkinitramfs.py).
+LINUX_INITRAMFS_EXTRA = [os.path.join(LINUX, "modules"), "/sbin/mke2fs",
+                         os.path.join(LINUX, "blkbench") + "=/bin/blkbench"]
 LINUX_INIT_START = "MH-INIT-START"
 LINUX_INPUT_READY = "MH-INPUT-READY"
 # The named checks of tests/linux/init; hvcheck's are counted in its SUMMARY.
@@ -1664,10 +1667,17 @@ def linux_kit_checks():
     console = files.get("dev/console")
     check("linux-kit: /dev/console is character device 5:1", console is not None and
           stat.S_ISCHR(console[0]) and console[1:3] == (5, 1), f"{console and console[:3]}")
-    for name in ("init", "bin/busybox", "bin/hvcheck"):
+    for name in ("init", "bin/busybox", "bin/hvcheck", "sbin/mke2fs", "bin/blkbench",
+                 "lib64/ld-linux-x86-64.so.2"):
         e = files.get(name)
         check(f"linux-kit: /{name} is an executable file", e is not None and
               stat.S_ISREG(e[0]) and e[0] & 0o111 and len(e[3]) > 0, "missing or not executable")
+    order = files.get("lib/modules/load-order")
+    mods = order[3].decode().split() if order else []
+    check("linux-kit: the disk-test modules (virtio_blk, ext4 and their dependencies)",
+          {"virtio_pci", "virtio_blk", "ext4", "jbd2"} <= set(mods) and
+          all(files.get(f"lib/modules/{m}.ko", (0, 0, 0, b""))[3][:4] == b"\x7fELF" for m in mods),
+          f"load-order {mods}")
     links = {n: e[3].decode() for n, e in files.items() if stat.S_ISLNK(e[0])}
     bad = [n for n, t in links.items()
            if os.path.normpath(os.path.join(os.path.dirname(n), t)) != "bin/busybox"]
@@ -1676,7 +1686,7 @@ def linux_kit_checks():
           f"{len(links)} links, wrong: {bad[:5]}")
     again = os.path.join(LOGS, "initramfs-again.cpio.gz")
     run([sys.executable, "tests/linux/mkinitramfs.py", again, os.path.join(LINUX, "busybox"),
-         os.path.join(LINUX, "hvcheck"), "tests/linux/init"])
+         os.path.join(LINUX, "hvcheck"), "tests/linux/init", *LINUX_INITRAMFS_EXTRA])
     with open(again, "rb") as f:
         check("linux-kit: the initramfs is reproducible", f.read() == packed,
               "a rebuild differs (run make linux-kit after changing its inputs)")
@@ -1907,6 +1917,149 @@ def disk_jobs():
     return [selftest]
 
 
+# ---------------------------------------------------------------- Linux disk tests
+
+LINUX_DISK_MIB = 64          # random data the QEMU runs write (docs/testing.md)
+LINUX_DISK_MIB_BOCHS = 8     # the Bochs run: a RAM disk, and Bochs is slow
+LINUX_DISK_CMDLINE = "console=ttyS0 earlyprintk=ttyS0 panic=-1 mh.mode=disk mh.disk.mib={mib}"
+LINUX_DISK_WRITTEN = r"^{p}MH-DISK: written ([0-9a-f]{{32}})$"
+LINUX_DISK_VERIFIED = r"^{p}MH-DISK: verified ([0-9a-f]{{32}}) boot (\d+)$"
+
+
+def virtio_blk_present():
+    """Whether this tree's hypervisor has a virtio-blk device to give the guest a disk."""
+    return os.path.exists(os.path.join(ROOT, "devices", "virtio", "blk.c"))
+
+
+def blank_image(path, mib):
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+
+
+def linux_disk_results(boot, prefix):
+    """Counts the guest's PASS/FAIL/SKIP lines; returns (written md5, [(verified md5, boot)])."""
+    p = re.escape(prefix)
+    for kind, what in re.findall(rf"^{p}(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
+        report(kind.lower(), f"{boot.name}: {what}")
+    w = re.search(LINUX_DISK_WRITTEN.format(p=p), boot.serial, re.M)
+    v = re.findall(LINUX_DISK_VERIFIED.format(p=p), boot.serial, re.M)
+    return (w.group(1) if w else None), [(m, int(n)) for m, n in v]
+
+
+def linux_disk_direct_boot(name, image, mib, icount=False, cmdline_extra=""):
+    """Debian's kernel on bare QEMU with QEMU's own virtio-blk on image."""
+    b = Boot(name)
+    cmdline = LINUX_DISK_CMDLINE.format(mib=mib) + cmdline_extra
+    cmd = linux_direct_cmd(b, cmdline)
+    cmd += ["-drive", f"if=none,id=vd0,format=raw,cache=none,file={image}",
+            "-device", "virtio-blk-pci,drive=vd0"]
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    b.run(cmd, 600)
+    return b
+
+
+def linux_disk_svm_config(boot, mib, cmdline_extra="", disk="file:MHDISK:/linux/disk.img"):
+    path = os.path.join(boot.dir, "macrohard.cfg")
+    with open(path, "w") as f:
+        f.write("log_level = info\non_exit = poweroff\n\n[vm linux]\nmemory = 256M\nvcpus = 1\n"
+                "kernel = /linux/vmlinuz\ninitrd = /linux/initramfs.cpio.gz\n"
+                f"cmdline = {LINUX_DISK_CMDLINE.format(mib=mib)}{cmdline_extra}\n"
+                f"disk = {disk}\n")
+    return path
+
+
+def linux_disk_svm_boot(name, data_fat, mib, cmdline_extra="", timeout=1800):
+    """The firmware-hosted image on QEMU + OVMF; the disk image is /linux/disk.img on a
+    second FAT volume (label MHDISK), data_fat, which the caller keeps between runs."""
+    b = Boot(name)
+    config = linux_disk_svm_config(b, mib, cmdline_extra)
+    esp = esp_image(b, config, [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                                f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"])
+    cmd = qemu_cmd(b, esp, smp=2, mem=1024)
+    cmd += ["-drive", f"format=raw,file={data_fat}", "-icount", "shift=0,sleep=off"]
+    b.run(cmd, timeout, end=POWEROFF)
+    return b
+
+
+def linux_disk_jobs():
+    """The Linux disk test (docs/testing.md, "Disks"): ext4 on virtio-blk, data written, the VM
+    restarted, the emulator restarted; the data must survive both."""
+    missing = linux_kit_missing()
+    if missing:
+        check("linux disk: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def direct():
+        # The kit's own check of mh.mode=disk, with QEMU's virtio-blk: two QEMU processes.
+        img = os.path.join(LOGS, "virtio-disk-direct.img")
+        blank_image(img, 2 * LINUX_DISK_MIB + 32)
+        b1 = linux_disk_direct_boot("virtio-disk-direct-1", img, LINUX_DISK_MIB)
+        written, _ = linux_disk_results(b1, "")
+        check(f"{b1.name}: wrote the data and rebooted", written is not None and not b1.timed_out,
+              f"timed out {b1.timed_out}; {linux_why(b1, '')}")
+        b2 = linux_disk_direct_boot("virtio-disk-direct-2", img, LINUX_DISK_MIB)
+        _, verified = linux_disk_results(b2, "")
+        check(f"{b2.name}: a new QEMU process finds the same data", bool(written) and
+              verified == [(written, 2)], f"written {written}, verified {verified}")
+
+    def svm():
+        if not virtio_blk_present():
+            report("skip", "virtio-disk-svm", "no virtio-blk device in this tree yet (devices/virtio/blk.c)")
+            return
+        name = "virtio-disk-svm"
+        os.makedirs(os.path.join(LOGS, name), exist_ok=True)
+        work = os.path.join(LOGS, f"{name}-data")
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        img = os.path.join(work, "disk.img")
+        blank_image(img, 2 * LINUX_DISK_MIB + 32)
+        data_fat = os.path.join(work, "mhdisk.img")
+        run(["scripts/mkfat.sh", data_fat, str(2 * LINUX_DISK_MIB + 96), f"{img}=/linux/disk.img"],
+            env=dict(os.environ, MKFAT_LABEL="MHDISK"))
+        b1 = linux_disk_svm_boot(f"{name}-1", data_fat, LINUX_DISK_MIB)
+        written, verified = linux_disk_results(b1, "[linux] ")
+        expect(b1, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
+                    ("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b1.name}: data written, then verified after the VM restart",
+              written is not None and verified == [(written, 2)],
+              f"written {written}, verified {verified}; {linux_why(b1, '[linux] ')}")
+        b2 = linux_disk_svm_boot(f"{name}-2", data_fat, LINUX_DISK_MIB)
+        _, verified2 = linux_disk_results(b2, "[linux] ")
+        expect(b2, [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b2.name}: a new QEMU process on the same image finds the data",
+              written is not None and verified2 == [(written, 3)],
+              f"written {written}, verified {verified2}")
+
+    def vmx():
+        if not virtio_blk_present():
+            report("skip", "virtio-disk-vmx-skylake", "no virtio-blk device in this tree yet (devices/virtio/blk.c)")
+            return
+        # Standalone: the disk is a RAM disk from a blank GRUB module, so the data survive the
+        # VM restart only (a new Bochs process starts from the blank module again).
+        b = Boot("virtio-disk-vmx-skylake")
+        img = os.path.join(b.dir, "disk.img")
+        blank_image(img, 4 * LINUX_DISK_MIB_BOCHS + 16)
+        config = linux_disk_svm_config(b, LINUX_DISK_MIB_BOCHS, disk="module:disk.img")
+        iso = iso_image(b, config, [f"{LINUX}/vmlinuz=linux/vmlinuz",
+                                    f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz",
+                                    f"{img}=disk.img"])
+        cmd = bochs_cmd(b, iso, "corei7_skylake_x", megs=1024)
+        b.run(cmd, 3600, end=POWEROFF, env=bochs_env())
+        written, verified = linux_disk_results(b, "[linux] ")
+        expect(b, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
+                   ("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b.name}: data written, then verified after the VM restart",
+              written is not None and verified == [(written, 2)],
+              f"written {written}, verified {verified}; {linux_why(b, '[linux] ')}")
+        bochs_check_poweroff(b)
+
+    direct.__name__ = "virtio_disk_direct"
+    svm.__name__ = "virtio_disk_svm"
+    vmx.__name__ = "virtio_disk_vmx_skylake"
+    return [direct, svm, vmx]
+
+
 def run_jobs(jobs):
     if JOB_FILTER:
         jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", ""))]
@@ -2103,7 +2256,7 @@ def main(argv):
     if suite == "uart":
         jobs += uart_jobs("svm") + uart_jobs("vmx")
     if suite in ("disk", "virtio", "all"):
-        jobs += disk_jobs()
+        jobs += disk_jobs() + linux_disk_jobs()
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
