@@ -19,6 +19,7 @@
 #define BAUD_MAX 115200
 #define LABEL_MAX 35
 #define MODULE_MAX 63
+#define RAM_DISK_MAX (4 * GIB)	/* ram:SIZE, the largest RAM disk */
 #define UUID_LEN 36
 
 #define MSG_MAX 320
@@ -79,7 +80,7 @@ static const char *const clipboard_names[] = {
 };
 static const char *const disk_source_names[] = {
 	[CFG_DISK_FILE] = "file", [CFG_DISK_PARTUUID] = "partuuid",
-	[CFG_DISK_LABEL] = "label", [CFG_DISK_MODULE] = "module",
+	[CFG_DISK_LABEL] = "label", [CFG_DISK_MODULE] = "module", [CFG_DISK_RAM] = "ram",
 };
 static const char *const display_names[] = { "none", "seamless" };
 static const char *const onoff_names[] = { "off", "on" };
@@ -664,8 +665,17 @@ static int parse_disk_source(struct parser *p, struct slice src, struct cfg_disk
 		if (!v.n || v.n > MODULE_MAX || i < v.n || has_control(v))
 			return fail(p, "invalid module name '%s' (expected 1 to %d characters, no spaces or commas)",
 				    show(p, v), MODULE_MAX);
+	} else if (eat_prefix(&v, "ram:")) {
+		static const struct key_def ram_key = { .name = "disk ram" };
+
+		d->source = CFG_DISK_RAM;
+		if (want_size(p, &ram_key, v, &d->size) < 0)
+			return -EINVAL;
+		if (!d->size || d->size % 512 || d->size > RAM_DISK_MAX)
+			return fail(p, "invalid RAM disk size '%s' (expected a multiple of 512 bytes, 512 to 4 GiB)",
+				    show(p, v));
 	} else {
-		return fail(p, "invalid disk source '%s' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT or module:NAME)",
+		return fail(p, "invalid disk source '%s' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)",
 			    show(p, src));
 	}
 	copy_out(d->target, sizeof(d->target), v);

@@ -22,11 +22,13 @@ enum cfg_on_exit { CFG_EXIT_RETURN, CFG_EXIT_POWEROFF, CFG_EXIT_REBOOT, CFG_EXIT
 enum cfg_selftest { CFG_SELFTEST_NONE, CFG_SELFTEST_EXCEPTION, CFG_SELFTEST_PANIC,
 		    CFG_SELFTEST_AP_EXCEPTION, CFG_SELFTEST_DISK };
 enum cfg_clipboard { CFG_CLIP_NONE, CFG_CLIP_COPY_OUT, CFG_CLIP_PASTE_IN, CFG_CLIP_BOTH };
-enum cfg_disk_source { CFG_DISK_FILE, CFG_DISK_PARTUUID, CFG_DISK_LABEL, CFG_DISK_MODULE };
+enum cfg_disk_source { CFG_DISK_FILE, CFG_DISK_PARTUUID, CFG_DISK_LABEL, CFG_DISK_MODULE,
+		       CFG_DISK_RAM };
 
 struct cfg_disk {
 	enum cfg_disk_source source;
-	char target[CFG_PATH_MAX];	/* path, UUID (lower-case), label or module name */
+	char target[CFG_PATH_MAX];	/* path, UUID (lower-case), label, module name or RAM size */
+	u64 size;			/* ram: bytes (a multiple of 512) */
 	/* file: only.  Empty: the boot volume.  Otherwise the FAT volume's label, or its GPT
 	 * partition GUID (lower-case) when volume_is_uuid. */
 	char volume[CFG_VOLUME_MAX];

@@ -103,7 +103,7 @@ static void test_disk(struct st *st, const struct cfg_vm *vm, const struct cfg_d
 
 	e = blk_backend_host_open(d, &b, err, sizeof(err));
 	if (e) {
-		log_info("disk selftest: [%s] refused: %s\n", vm->name, err);
+		log_info("disk selftest: [%s] line %u: refused: %s\n", vm->name, d->line, err);
 		return;
 	}
 	log_info("disk selftest: [%s] %s: %llu sectors, %s\n", vm->name, b.name,
@@ -160,7 +160,7 @@ void disk_selftest_run(const struct config *cfg)
 		if (!vm->valid)
 			continue;
 		for (u32 i = 0; i < vm->disk_count; i++) {
-			if (vm->disks[i].source == CFG_DISK_MODULE)
+			if (vm->disks[i].source == CFG_DISK_MODULE || vm->disks[i].source == CFG_DISK_RAM)
 				continue;
 			disks++;
 			test_disk(&st, vm, &vm->disks[i]);

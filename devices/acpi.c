@@ -5,6 +5,8 @@
  */
 #include "devices/acpi.h"
 #include "devices/aml.h"
+
+#define ACPI_PCI_GSI_BASE 16	/* PCI INTx lines: IOAPIC pins 16-23 */
 #include "vm/vm.h"
 #include "vm/platform.h"
 #include "lib/errno.h"
@@ -162,6 +164,24 @@ static void acpi_dsdt_body(struct aml *a)
 			  (u32)(PLAT_PCI_MMIO_BASE + PLAT_PCI_MMIO_SIZE - 1));
 	aml_res_end(a);
 	aml_end(a);		/* Buffer */
+	/*
+	 * ACPI 6.4, 6.2.13: INTx routing straight to GSIs (source 0).  Pin p of slot s is GSI
+	 * 16 + (s + p) mod 8, level-triggered and active low as PCI lines are (the IOAPIC's
+	 * pins 16-23 carry nothing else); virtio functions use pin A (VIRTIO_INTX_GSI).
+	 */
+	aml_name_begin(a, "_PRT");
+	aml_package_begin(a, 32 * 4);
+	for (u32 slot = 0; slot < 32; slot++) {
+		for (u32 pin = 0; pin < 4; pin++) {
+			aml_package_begin(a, 4);
+			aml_integer(a, (u64)slot << 16 | 0xffff);
+			aml_integer(a, pin);
+			aml_integer(a, 0);
+			aml_integer(a, ACPI_PCI_GSI_BASE + (slot + pin) % 8);
+			aml_end(a);
+		}
+	}
+	aml_end(a);		/* _PRT */
 	aml_end(a);		/* PCI0 */
 
 	aml_device_begin(a, "COM1");

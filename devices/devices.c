@@ -1,6 +1,7 @@
 /* The guest's port-I/O bus: dispatch by port range, all ones for unassigned ports. */
 #include "devices/devices.h"
 #include "devices/pci.h"
+#include "devices/virtio/virtio_pci.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/pic.h"
@@ -156,6 +157,7 @@ void devices_destroy(struct vm *vm)
 	rtc_destroy(vm);
 	pm_destroy(vm);
 	kbc_destroy(vm);
+	virtio_pci_destroy_all(vm);
 	pci_destroy(vm);
 	fw_cfg_destroy(vm);
 	pic_destroy(vm);

@@ -17,6 +17,7 @@
 #include "lib/errno.h"
 #include "devices/timer.h"
 #include "vm/console.h"
+#include "devices/virtio/virtio_pci.h"
 
 #define SLICE_US 10000
 /* Exits one slice may take before the scheduler looks around anyway. */
@@ -289,8 +290,10 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 		if (vm->state == VM_STATE_RUNNING)
 			vm_handle_exit(v, &exit);
 		rspin_unlock(&vm->lock);
-		if (me->index == 0)
+		if (me->index == 0) {
 			host_bsp_service();
+			virtio_poll();
+		}
 		if (vm->state != VM_STATE_RUNNING || host_cpus_aborting())
 			return;
 		/* Typed input for the focused VM: the BSP's (the poll itself is rate-limited). */
@@ -377,7 +380,7 @@ static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
 	cpu_cli();
 	now = host_time_ns();
 	if (sched_has_work(me) || (s64)(until - now) <= 0 ||
-	    (me->index == 0 && host_bsp_call_pending())) {
+	    (me->index == 0 && (host_bsp_call_pending() || virtio_work_pending()))) {
 		cpu_sti();
 		return;
 	}
@@ -393,7 +396,7 @@ static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
 static void sched_idle_firmware(void)
 {
 	cpu_cli();
-	if (host_bsp_call_pending() || host_cpus_aborting()) {
+	if (host_bsp_call_pending() || virtio_work_pending() || host_cpus_aborting()) {
 		cpu_sti();
 		return;
 	}
@@ -412,6 +415,7 @@ static void sched_loop(struct sched_cpu *me)
 
 		if (bsp) {
 			host_bsp_service();
+			virtio_poll();
 			/* Typed input goes to the focused VM from the BSP alone. */
 			console_poll(host_time_ns());
 		} else if (host_cpus_aborting()) {
@@ -464,6 +468,7 @@ static void sched_loop(struct sched_cpu *me)
 			       host_time_ns() - start < IDLE_POLL_NS) {
 				if (bsp) {
 					host_bsp_service();
+					virtio_poll();
 					/* Typed input may raise the UART's interrupt. */
 					if (console_poll(host_time_ns()))
 						break;

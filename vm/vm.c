@@ -1,6 +1,7 @@
 /* VM lifecycle: creation from the configuration, guest RAM and stage-2 tables, stop, dumps. */
 #include <stdarg.h>
 #include "vm/vm.h"
+#include "devices/virtio/virtio_blk.h"
 #include "vm/loader.h"
 #include "vm/sched.h"
 #include "vm/vtimer.h"
@@ -204,6 +205,13 @@ static struct vm *vm_create(const struct cfg_vm *cfg, u32 id)
 	err = vm_build_memory(vm, cfg->memory);
 	if (!err)
 		err = devices_create(vm, cfg->testdev);
+	if (!err) {
+		char why[200];
+
+		err = virtio_blk_create_all(vm, cfg, why, sizeof(why));
+		if (err)
+			log_printf(LOG_ERROR, cfg->name, "macrohard.cfg %s\n", why);
+	}
 	for (u32 i = 0; !err && i < cfg->vcpus; i++) {
 		struct vcpu *v = vm_zalloc(sizeof(*v));
 

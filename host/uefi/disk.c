@@ -18,14 +18,12 @@
 
 struct file_disk {
 	EFI_FILE_HANDLE root, file;
-	bool writethrough;
 };
 
 struct part_disk {
 	EFI_BLOCK_IO *bio;
 	struct disk_blocks blocks;
 	u64 bounce_pages;
-	bool writethrough;
 };
 
 static bool on_bsp(void)
@@ -45,15 +43,14 @@ static int status_to_err(EFI_STATUS s)
 	}
 }
 
-/* "disk file:/a.img (macrohard.cfg line 7): " in front of every refusal. */
+/* "disk file:/a.img: " in front of every refusal (the caller names the config line). */
 static void refuse(const struct cfg_disk *d, char *err, size_t errlen, const char *why)
 {
 	if (d->source == CFG_DISK_FILE && d->volume[0])
-		fmt_snprintf(err, errlen, "disk file:%s:%s (macrohard.cfg line %u): %s",
-			     d->volume, d->target, d->line, why);
+		fmt_snprintf(err, errlen, "disk file:%s:%s: %s", d->volume, d->target, why);
 	else
-		fmt_snprintf(err, errlen, "disk %s:%s (macrohard.cfg line %u): %s",
-			     config_disk_source_name(d->source), d->target, d->line, why);
+		fmt_snprintf(err, errlen, "disk %s:%s: %s", config_disk_source_name(d->source),
+			     d->target, why);
 }
 
 static void set_name(const struct cfg_disk *d, struct blk_backend *b)
@@ -225,7 +222,7 @@ static int file_write(struct blk_backend *b, u64 sector, const void *buf, u64 le
 	/* A short or failed write is an I/O error: the guest must not believe it landed. */
 	if (fd->file->Write(fd->file, &put, (void *)buf) || put != len)
 		return -EIO;
-	return fd->writethrough ? file_flush(b) : 0;
+	return 0;
 }
 
 static void file_close(struct blk_backend *b)
@@ -339,7 +336,6 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 	} else {
 		fd->root = root;
 		fd->file = f;
-		fd->writethrough = d->writethrough;
 		b->ops = &file_ops;
 		b->priv = fd;
 		b->sectors = info.info.FileSize / BLK_SECTOR_SIZE;
@@ -387,15 +383,11 @@ static int part_flush(struct blk_backend *b)
 static int part_write(struct blk_backend *b, u64 sector, const void *buf, u64 len)
 {
 	struct part_disk *pd = b->priv;
-	int err;
 
 	if (!on_bsp() || b->read_only)
 		return -EIO;
 	/* disk_blocks_rw does not write into buf: the cast only fits the shared signature. */
-	err = disk_blocks_rw(&pd->blocks, sector, (void *)buf, len, true);
-	if (!err && pd->writethrough)
-		err = part_flush(b);
-	return err;
+	return disk_blocks_rw(&pd->blocks, sector, (void *)buf, len, true);
 }
 
 static void part_close(struct blk_backend *b)
@@ -471,7 +463,6 @@ static int open_partition(const struct cfg_disk *d, struct blk_backend *b, char 
 	bounce_bytes = bio->Media->BlockSize > DISK_BOUNCE_BYTES ? bio->Media->BlockSize : DISK_BOUNCE_BYTES;
 	pd->bounce_pages = ALIGN_UP(bounce_bytes, PAGE_SIZE) / PAGE_SIZE;
 	pd->bio = bio;
-	pd->writethrough = d->writethrough;
 	pd->blocks = (struct disk_blocks){
 		.ctx = bio,
 		.block_size = bio->Media->BlockSize,
@@ -516,6 +507,7 @@ int blk_backend_host_open(const struct cfg_disk *d, struct blk_backend *b, char 
 	case CFG_DISK_LABEL:
 		return open_partition(d, b, err, errlen);
 	case CFG_DISK_MODULE:
+	case CFG_DISK_RAM:
 		break;
 	}
 	refuse(d, err, errlen, "not a firmware-hosted disk source");

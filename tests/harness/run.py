@@ -1860,9 +1860,8 @@ def disk_jobs():
 
         def refused(text, why):
             return (f"refused: {text.split('= ', 1)[1].split(',')[0]}",
-                    rf"^disk selftest: \[\w+\] refused: disk "
-                    rf"{re.escape(text.split('= ', 1)[1].split(',')[0])} "
-                    rf"\(macrohard.cfg line {line[text]}\): {why}")
+                    rf"^disk selftest: \[\w+\] line {line[text]}: refused: disk "
+                    rf"{re.escape(text.split('= ', 1)[1].split(',')[0])}: {why}")
         expect(b, [
             ("boot-volume file opened", r"^disk selftest: \[disks\] file:/disk/boot.img: 4096 sectors, read-write$"),
             ("file by volume label", r"^disk selftest: \[disks\] file:MHDATA:/vm/data.img: 2048 sectors, read-write$"),
@@ -1882,8 +1881,8 @@ def disk_jobs():
             refused("disk = label:twin", r"2 partitions match; name one by partuuid:$"),
             refused("disk = label:mhro", r"the medium is write-protected \(add ',ro' to use it read-only\)$"),
             ("refused: file:NOSUCH:/vm/data.img",
-             rf"^disk selftest: \[more\] refused: disk file:NOSUCH:/vm/data.img \(macrohard.cfg line "
-             rf"{line['disk = file:NOSUCH:/vm/data.img']}\): no FAT volume with label NOSUCH$"),
+             rf"^disk selftest: \[more\] line {line['disk = file:NOSUCH:/vm/data.img']}: refused: "
+             r"disk file:NOSUCH:/vm/data.img: no FAT volume with label NOSUCH$"),
             refused("disk = partuuid:4d480001-6469-736b-8000-0000000000ff", "no partition with that GUID$"),
             ("summary", r"^disk selftest: SUMMARY: 14 disks, \d+ passed, 0 failed$"),
             ("VMs still ran", r"^\[more\] SUMMARY: \d+ passed, 0 failed"),
@@ -1928,7 +1927,7 @@ LINUX_DISK_VERIFIED = r"^{p}MH-DISK: verified ([0-9a-f]{{32}}) boot (\d+)$"
 
 def virtio_blk_present():
     """Whether this tree's hypervisor has a virtio-blk device to give the guest a disk."""
-    return os.path.exists(os.path.join(ROOT, "devices", "virtio", "blk.c"))
+    return os.path.exists(os.path.join(ROOT, "devices", "virtio", "virtio_blk.c"))
 
 
 def blank_image(path, mib):
@@ -2005,7 +2004,7 @@ def linux_disk_jobs():
 
     def svm():
         if not virtio_blk_present():
-            report("skip", "virtio-disk-svm", "no virtio-blk device in this tree yet (devices/virtio/blk.c)")
+            report("skip", "virtio-disk-svm", "no virtio-blk device in this tree yet (devices/virtio/virtio_blk.c)")
             return
         name = "virtio-disk-svm"
         os.makedirs(os.path.join(LOGS, name), exist_ok=True)
@@ -2033,7 +2032,7 @@ def linux_disk_jobs():
 
     def vmx():
         if not virtio_blk_present():
-            report("skip", "virtio-disk-vmx-skylake", "no virtio-blk device in this tree yet (devices/virtio/blk.c)")
+            report("skip", "virtio-disk-vmx-skylake", "no virtio-blk device in this tree yet (devices/virtio/virtio_blk.c)")
             return
         # Standalone: the disk is a RAM disk from a blank GRUB module, so the data survive the
         # VM restart only (a new Bochs process starts from the blank module again).

@@ -57,11 +57,16 @@ void irq_set_level(struct vm *vm, u32 gsi, bool high)
 		fake_level[gsi] = high;
 }
 
+static unsigned fake_msi_count;		/* irq_msi calls, and the last message */
+static u64 fake_msi_addr;
+static u32 fake_msi_data;
+
 void irq_msi(struct vm *vm, u64 addr, u32 data)
 {
 	(void)vm;
-	(void)addr;
-	(void)data;
+	fake_msi_count++;
+	fake_msi_addr = addr;
+	fake_msi_data = data;
 }
 
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)

@@ -594,6 +594,16 @@ int main(void)
 			      le(r + 56 + 14, 4) == PLAT_PCI_MMIO_BASE + PLAT_PCI_MMIO_SIZE - 1 &&
 			      le(r + 56 + 22, 4) == PLAT_PCI_MMIO_SIZE);
 		}
+		f = find("\\_SB_.PCI0._PRT");
+		CHECK("DSDT: PCI0 _PRT routes 4 pins of 32 slots", f && f->elements == 128);
+		if (f && f->bytes) {
+			/* The first entry: Package(4) { 0xFFFF (a Word), Zero, Zero, 16 (a Byte) }. */
+			const u8 *e = f->bytes;
+
+			CHECK("DSDT: _PRT slot 0 pin A -> GSI 16", e[0] == 0x12 && e[2] == 4 &&
+			      e[3] == 0x0b && le(e + 4, 2) == 0xffff && e[6] == 0x00 && e[7] == 0x00 &&
+			      e[8] == 0x0a && e[9] == 16);
+		}
 		f = find("\\_SB_.COM1._HID");
 		CHECK("DSDT: COM1 _HID PNP0501", f && f->ival == aml_eisaid("PNP0501"));
 		f = find("\\_SB_.COM1._CRS");

@@ -357,6 +357,7 @@ static void test_names(void)
 	CHECK_STR("name: disk partuuid", config_disk_source_name(CFG_DISK_PARTUUID), "partuuid");
 	CHECK_STR("name: disk label", config_disk_source_name(CFG_DISK_LABEL), "label");
 	CHECK_STR("name: disk module", config_disk_source_name(CFG_DISK_MODULE), "module");
+	CHECK_STR("name: disk ram", config_disk_source_name(CFG_DISK_RAM), "ram");
 	CHECK_STR("name: on_exit return", config_on_exit_name(CFG_EXIT_RETURN), "return");
 	CHECK_STR("name: on_exit halt", config_on_exit_name(CFG_EXIT_HALT), "halt");
 	CHECK_STR("name: log error", config_log_level_name(CFG_LOG_ERROR), "error");
@@ -896,13 +897,19 @@ static void test_disks(void)
 		{ "file:a.img", "disk path 'a.img' must start with '/'" },
 		{ "file:/x/../a.img", "disk path '/x/../a.img' must not contain '..'" },
 		{ "file:", "disk path is empty" },
-		{ "/a.img", "invalid disk source '/a.img' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT or module:NAME)" },
+		{ "/a.img", "invalid disk source '/a.img' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)" },
 		{ "file::/a.img", "invalid volume '' in disk file:VOLUME:PATH" },
 		{ "file:123456789012345678901234567890123456:/a.img", "invalid volume '123456789012345678901234567890123456'" },
 		{ "file:a\tb:/a.img", "invalid volume" },
 		{ "file:DATA:a.img", "disk path 'a.img' must start with '/'" },
 		{ "file:DATA:", "disk path is empty" },
 		{ "file:DATA:/x/../a.img", "must not contain '..'" },
+		{ "ram:", "invalid size '' for 'disk ram'" },
+		{ "ram:0", "invalid RAM disk size '0'" },
+		{ "ram:1000", "invalid RAM disk size '1000' (expected a multiple of 512 bytes, 512 to 4 GiB)" },
+		{ "ram:5G", "invalid RAM disk size '5G'" },
+		{ "ram:12X", "unknown suffix 'X'" },
+		{ "ram:99999999999999999999G", "is too large" },
 		{ "nbd:host", "invalid disk source 'nbd:host'" },
 		{ "FILE:/a.img", "invalid disk source" },
 		{ "ro,file:/a.img", "invalid disk source 'ro'" },
@@ -943,6 +950,15 @@ static void test_disks(void)
 	CHECK_STR("disk label with space: stored", cfg->vms[0].disks[0].target, "My Data");
 	expect_clean("disk module 63", vm_with(nm("disk = module:%s\n", repeat('m', 63))));
 	CHECK_INT("disk module 63: stored", strlen(cfg->vms[0].disks[0].target), 63);
+	expect_clean("disk ram", vm_with("disk = ram:16M,serial=scratch,discard\n"));
+	CHECK_INT("disk ram: source", cfg->vms[0].disks[0].source, CFG_DISK_RAM);
+	CHECK_U64("disk ram: size", cfg->vms[0].disks[0].size, 16ULL << 20);
+	CHECK("disk ram: options", cfg->vms[0].disks[0].discard &&
+	      !strcmp(cfg->vms[0].disks[0].serial, "scratch"));
+	expect_clean("disk ram 512", vm_with("disk = ram:512\n"));
+	CHECK_U64("disk ram 512: size", cfg->vms[0].disks[0].size, 512);
+	expect_clean("disk ram 4G", vm_with("disk = ram:4G,ro\n"));
+	CHECK_U64("disk ram 4G: size", cfg->vms[0].disks[0].size, 4ULL << 30);
 	expect_clean("disk serial 20", vm_with("disk = file:/a,serial=12345678901234567890\n"));
 	CHECK_STR("disk serial 20: stored", cfg->vms[0].disks[0].serial, "12345678901234567890");
 	expect_clean("disk path 255", vm_with(nm("disk = file:/%s\n", repeat('d', 254))));
