@@ -1885,9 +1885,16 @@ def disk_jobs():
              r"disk file:NOSUCH:/vm/data.img: no FAT volume with label NOSUCH$"),
             refused("disk = partuuid:4d480001-6469-736b-8000-0000000000ff", "no partition with that GUID$"),
             ("summary", r"^disk selftest: SUMMARY: 14 disks, \d+ passed, 0 failed$"),
-            ("VMs still ran", r"^\[more\] SUMMARY: \d+ passed, 0 failed"),
+            # Then each VM is refused at its first bad disk, with the line named.
+            ("VM refused at its first bad disk",
+             rf"^\[disks\] error: macrohard.cfg line {line['disk = file:/disk/odd.img']}: disk 5: "
+             r"disk file:/disk/odd.img: size 1000 bytes is not a non-zero multiple of 512$"),
+            ("the other VM refused too",
+             rf"^\[more\] error: macrohard.cfg line {line['disk = label:twin']}: disk 1: disk label:twin: "
+             r"2 partitions match"),
             ("powered off", POWEROFF),
-        ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC")])
+        ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC"),
+                   ("no guest ran", r"^\[\w+\] SUMMARY")])
         m = re.search(r"^disk selftest: SUMMARY: \d+ disks, (\d+) passed", b.serial, re.M)
         # 12 checks on each of the 3 read-write disks, 3 on each of the 4 read-only ones.
         check(f"{b.name}: all 48 selftest checks ran", bool(m) and int(m.group(1)) == 48,
