@@ -1,7 +1,6 @@
 #!/bin/sh
 # Makes a FAT file-system image without root or loop mounts.
 # usage: mkfat.sh OUT SIZE_MIB SRC=DEST [SRC=DEST ...]   (DEST is a path on the volume)
-# The volume label is MACROHARD, or $MKFAT_LABEL when set.
 set -eu
 out=$1 size=$2
 shift 2
@@ -9,7 +8,7 @@ rm -f "$out"
 truncate -s "${size}M" "$out"
 if [ "$size" -ge 64 ]; then fat=32; else fat=16; fi
 if [ "$fat" = 32 ]; then opts="-s 1"; else opts=; fi
-mkfs.vfat -F "$fat" $opts -n "${MKFAT_LABEL:-MACROHARD}" "$out" >/dev/null
+mkfs.vfat -F "$fat" $opts -n MACROHARD "$out" >/dev/null
 for pair in "$@"; do
 	src=${pair%%=*}
 	dest=${pair#*=}

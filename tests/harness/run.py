@@ -1942,6 +1942,24 @@ def blank_image(path, mib):
         f.truncate(mib << 20)
 
 
+def data_volume(path, mib, label, files):
+    """A FAT32 volume (no partition table) with mkfs.vfat's default cluster size: OVMF's FAT
+    driver stalls the boot for minutes on a large file with one-sector clusters (what
+    scripts/mkfat.sh makes).  files: SRC=DEST pairs."""
+    if os.path.exists(path):
+        os.remove(path)
+    blank_image(path, mib)
+    run(["mkfs.vfat", "-F", "32", "-n", label, path], capture_output=True)
+    for pair in files:
+        src, dest = pair.split("=", 1)
+        d = ""
+        for part in os.path.dirname(dest).strip("/").split("/"):
+            if part:
+                d += "/" + part
+                subprocess.run(["mmd", "-i", path, "::" + d], capture_output=True)
+        run(["mcopy", "-o", "-i", path, src, "::" + dest])
+
+
 def linux_disk_results(boot, prefix):
     """Counts the guest's PASS/FAIL/SKIP lines; returns (written md5, [(verified md5, boot)])."""
     p = re.escape(prefix)
@@ -2021,8 +2039,7 @@ def linux_disk_jobs():
         img = os.path.join(work, "disk.img")
         blank_image(img, 2 * LINUX_DISK_MIB + 32)
         data_fat = os.path.join(work, "mhdisk.img")
-        run(["scripts/mkfat.sh", data_fat, str(2 * LINUX_DISK_MIB + 96), f"{img}=/linux/disk.img"],
-            env=dict(os.environ, MKFAT_LABEL="MHDISK"))
+        data_volume(data_fat, 2 * LINUX_DISK_MIB + 96, "MHDISK", [f"{img}=/linux/disk.img"])
         b1 = linux_disk_svm_boot(f"{name}-1", data_fat, LINUX_DISK_MIB)
         written, verified = linux_disk_results(b1, "[linux] ")
         expect(b1, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
@@ -2145,9 +2162,19 @@ def bench():
     def linux_svm_pvh():
         linux["PVH"] = linux_svm_boot("bench-linux-svm-pvh", linux_token(), pvh=True)
 
+    disk = {}
+
+    def disk_direct():
+        disk["bare QEMU, QEMU's virtio-blk"] = bench_disk_boot("bench-disk-direct", False)
+
+    def disk_svm():
+        disk["MACROHARD AMD-V, file: back-end"] = bench_disk_boot("bench-disk-svm", True)
+
     jobs = [svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")]
     if not linux_kit_missing():
         jobs += [linux_direct, linux_svm, linux_svm_pvh]
+        if virtio_blk_present():
+            jobs += [disk_direct, disk_svm]
     run_jobs(jobs)
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
@@ -2162,7 +2189,85 @@ def bench():
         if "-" in vals:
             print(b.failure_context())
     bench_linux(linux)
+    bench_disk_report(disk)
     return 0
+
+
+BENCH_DISK_MIB = 32
+BENCH_DISK_READS = 2000
+BENCH_DISK_MARKS = [r"MH-BENCH-START$", r"BENCH: seq-write ", r"BENCH: seq-read ",
+                    r"BENCH: rand-read-4k "]
+
+
+def bench_disk_boot(name, macrohard):
+    """blkbench in Debian's kernel on a blank raw image: on bare QEMU with QEMU's virtio-blk,
+    or under MACROHARD with the image as a file on a FAT volume (file:MHDISK:/linux/bench.img).
+    Both runs use the same QEMU options (TCG, -icount shift=0,sleep=off, 1 vCPU)."""
+    b = Boot(name)
+    img = os.path.join(b.dir, "bench.img")
+    blank_image(img, BENCH_DISK_MIB + 16)
+    extra = f" mh.bench.reads={BENCH_DISK_READS}"
+    cmdline = LINUX_DISK_CMDLINE.format(mib=BENCH_DISK_MIB).replace("mh.mode=disk", "mh.mode=bench")
+    if macrohard:
+        data_fat = os.path.join(b.dir, "mhdisk.img")
+        data_volume(data_fat, BENCH_DISK_MIB + 64, "MHDISK", [f"{img}=/linux/bench.img"])
+        config = linux_disk_svm_config(b, BENCH_DISK_MIB, extra, disk="file:MHDISK:/linux/bench.img")
+        with open(config) as f:
+            text = f.read().replace("mh.mode=disk", "mh.mode=bench")
+        with open(config, "w") as f:
+            f.write(text)
+        esp = esp_image(b, config, [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                                    f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"])
+        cmd = qemu_cmd(b, esp, smp=2, mem=1024) + ["-drive", f"format=raw,file={data_fat}"]
+    else:
+        cmd = linux_direct_cmd(b, cmdline + extra)
+        cmd[cmd.index("-smp") + 1] = "1"
+        cmd += ["-drive", f"if=none,id=vd0,format=raw,cache=none,file={img}",
+                "-device", "virtio-blk-pci,drive=vd0"]
+    cmd += ["-icount", "shift=0,sleep=off"]
+    prefix = r"^(?:\[linux\] )?"
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 1800, connect, marks=[prefix + m for m in BENCH_DISK_MARKS],
+                 end=POWEROFF if macrohard else None, idle=600)
+    return b
+
+
+def bench_disk_report(disk):
+    """Guest-measured throughput and IOPS (blkbench, guest clock) and the wall time of each
+    phase, MACROHARD beside bare QEMU in the same run; ratios MACROHARD / bare."""
+    print(f"\nvirtio-blk in Debian's kernel (blkbench: {BENCH_DISK_MIB} MiB sequential, 1 MiB "
+          f"O_DIRECT requests; {BENCH_DISK_READS} random 4 KiB O_DIRECT reads), QEMU TCG with "
+          "-icount shift=0,sleep=off, 1 vCPU")
+    if not disk:
+        print("  not run: the Linux kit or virtio-blk is missing")
+        return
+    rows = {}
+    names = [("seq-write", "MiB/s"), ("seq-read", "MiB/s"), ("rand-read-4k", "IOPS")]
+    print(f"  {'':36}" + "".join(f"{n + ' ' + u + ' (guest)':>26}{'wall s':>9}" for n, u in names))
+    prefix = r"^(?:\[linux\] )?"
+    for label, b in sorted(disk.items()):
+        vals, walls = [], []
+        marks = [b.marks.get(prefix + m) for m in BENCH_DISK_MARKS]
+        for i, (n, u) in enumerate(names):
+            m = re.search(rf"{prefix}BENCH: {n} {re.escape(u)}=([0-9.]+)", b.serial, re.M)
+            vals.append(float(m.group(1)) if m else None)
+            walls.append(marks[i + 1] - marks[i] if marks[i] is not None and
+                         marks[i + 1] is not None else None)
+        rows[label] = (vals, walls)
+        line = "".join((f"{v:26.1f}" if v is not None else f"{'-':>26}") +
+                       (f"{w:9.1f}" if w is not None else f"{'-':>9}") for v, w in zip(vals, walls))
+        print(f"  {label:36}{line}")
+        if None in vals:
+            print(f"  ({label}: not all phases reported; {linux_why(b, '[linux] ')})")
+    mh = rows.get("MACROHARD AMD-V, file: back-end")
+    bare = rows.get("bare QEMU, QEMU's virtio-blk")
+    if mh and bare:
+        line = ""
+        for i in range(3):
+            v = f"{mh[0][i] / bare[0][i]:26.2f}" if mh[0][i] and bare[0][i] else f"{'-':>26}"
+            w = f"{mh[1][i] / bare[1][i]:9.2f}" if mh[1][i] and bare[1][i] else f"{'-':>9}"
+            line += v + w
+        print(f"  {'ratio MACROHARD / bare QEMU':36}{line}")
 
 
 def linux_uptime_at_init(boot, prefix):
