@@ -35,7 +35,7 @@ BARE_OBJS  := $(BARE_C:%.c=$(BUILD)/bare/%.o) $(BARE_ASM:%.asm=$(BUILD)/bare/%.a
 EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
 EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
 
-.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp run usb \
+.PHONY: all images unit guests deps test test-unit test-svm test-vmx test-conformance test-smp test-virtio run usb \
 	bench clean linux-kit test-linux run-guests
 
 all: images unit guests
@@ -169,6 +169,11 @@ test-conformance: deps
 test-smp: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py smp
+
+# The virtio-blk test guests on both vendors (docs/virtio.md); also part of test-svm/test-vmx.
+test-virtio: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/harness/run.py virtio
 
 # Debian's kernel: on bare QEMU (the kit's self-check), then under MACROHARD on both vendors.
 test-linux: deps

@@ -13,9 +13,11 @@ usage: run.py SUITE    SUITE is unit, svm, vmx, all, run, bench, or conformance,
                        MH_LINUX=0, and linux-vmx too with MH_LINUX=1),
                        or uart (console input on both vendors; also in svm/vmx),
                        or smp, smp-svm, smp-vmx (two and three host CPUs; part of svm/vmx)
+                       or virtio (the virtio-blk guests on both vendors; also in svm/vmx)
 
 Environment: MH_PARALLEL=N emulators side by side (default 2); MH_JOBS=REGEX
-keeps only the emulator jobs whose function name matches.
+keeps only the emulator jobs whose function name matches; MH_ACCEL=tcg makes QEMU use
+TCG even where /dev/kvm opens.
 
 Every check prints PASS:/FAIL:/SKIP: and the run ends with the line
 "N passed, N failed"; the exit status is non-zero when anything failed.
@@ -87,8 +89,8 @@ def run(cmd, **kw):
 
 def kvm_usable():
     """KVM helps only when it can be opened and the host CPU offers nested virtualization
-    (a guest of ours needs SVM or VMX); MH_KVM=0 forces TCG."""
-    if os.environ.get("MH_KVM") == "0":
+    (a guest of ours needs SVM or VMX); MH_ACCEL=tcg forces TCG."""
+    if os.environ.get("MH_ACCEL") == "tcg":
         return False
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
@@ -432,6 +434,61 @@ BAD_CFG_CHECKS = [
 ]
 
 
+VIRTIO_BAD_CHECKS = (
+    "virtio-blk function found by PCI scan", "FEATURES_OK refused without VERSION_1",
+    "buffer outside guest RAM: IOERR", "buffer on the IOAPIC: IOERR",
+    "buffer over the used ring: IOERR", "256 MiB descriptor: DEVICE_NEEDS_RESET",
+    "descriptor loop: DEVICE_NEEDS_RESET", "indirect inside indirect: DEVICE_NEEDS_RESET",
+    "write to the read-only disk: IOERR", "after the reset: data read back")
+VIRTIO_IO_CHECKS = (
+    "three virtio-blk functions found by PCI scan, no fourth", "disk 0 get-id serial",
+    "write through an indirect table OK", "200 write/read-back rounds, data verified each time",
+    "write-zeroes OK", "discard OK", "disk 2 (read-only): write is IOERR",
+    "INTx delivered through the IOAPIC", "MSI-X delivered through the local APIC")
+
+
+def virtio_checks():
+    """What the serial console must show after tests/configs/virtio.cfg: both VMs' key checks,
+    their summaries and clean exits, and the hypervisor's NEEDS_RESET diagnostics."""
+    checks = []
+    for vm, names in (("vio-bad", VIRTIO_BAD_CHECKS), ("vio-io", VIRTIO_IO_CHECKS)):
+        p = re.escape(f"[{vm}] ")
+        checks += [(f"{vm}: {n}", rf"^{p}PASS: {re.escape(n)}$") for n in names]
+        checks += [(f"{vm}: summary with 0 failed", rf"^{p}SUMMARY: [1-9]\d* passed, 0 failed$"),
+                   (f"{vm}: stopped by isa-debug-exit 0",
+                    rf"^{p}stopped: isa-debug-exit 0x00, exit status 1$")]
+    checks += [("vio-bad: the loop is reported", r"\[vio-bad\].*descriptor chain longer than the queue \(loop\): device needs reset"),
+               ("all VMs have stopped", r"^all VMs have stopped"), ("powered off", POWEROFF)]
+    absent = [("no FAIL line", r"^\[[^\]]+\] FAIL:"), ("no panic", r"PANIC"),
+              ("vio-io never needed a reset", r"\[vio-io\].*device needs reset")]
+    return checks, absent
+
+
+def virtio_jobs(vendor):
+    """The virtio-blk test guests (two VMs, tests/configs/virtio.cfg): virtio-guest-svm on
+    QEMU+OVMF, virtio-guest-vmx-skylake on Bochs."""
+    checks, absent = virtio_checks()
+    guests = [f"{BUILD}/guests/{g}.bin" for g in ("vio_bad", "vio_io")]
+    if vendor == "svm":
+        def virtio_guest_svm():
+            b = Boot("virtio-guest-svm")
+            b.run(qemu_cmd(b, esp_image(b, cfg("virtio.cfg"),
+                                        [f"{g}=/guests/{os.path.basename(g)}" for g in guests])),
+                  400)
+            expect(b, checks, absent)
+            check(f"{b.name}: QEMU exited by itself after power-off",
+                  not b.timed_out and b.rc == 0, f"rc {b.rc}, timed out {b.timed_out}")
+        return [virtio_guest_svm]
+
+    def virtio_guest_vmx_skylake():
+        b = Boot("virtio-guest-vmx-skylake")
+        iso = iso_image(b, cfg("virtio.cfg"), [f"{g}=guests/{os.path.basename(g)}" for g in guests])
+        b.run(bochs_cmd(b, iso, "corei7_skylake_x"), 500, env=bochs_env())
+        expect(b, checks, absent)
+        bochs_check_poweroff(b)
+    return [virtio_guest_vmx_skylake]
+
+
 def cfg(name):
     return os.path.join(ROOT, "tests/configs", name)
 
@@ -537,7 +594,7 @@ def svm_jobs():
     return [banner, badcfg, nocfg, exception, panic, usb,
             entry_failure_job("svm", "CR0\\.NW set without CR0\\.CD")] + hypercall_jobs("svm") + \
         timer_jobs("svm") + boot_jobs("svm") + platform_jobs("svm") + apic_jobs("svm") + \
-        uart_jobs("svm")
+        uart_jobs("svm") + virtio_jobs("svm")
 
 
 def vmx_jobs():
@@ -580,7 +637,8 @@ def vmx_jobs():
             banner("corei7_skylake_x", "skylake", skylake),
             banner("corei7_ivy_bridge_3770k", "ivybridge", ivy), badcfg,
             exception] + hypercall_jobs("vmx") + timer_jobs("vmx") + \
-        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx")
+        boot_jobs("vmx") + platform_jobs("vmx") + apic_jobs("vmx") + uart_jobs("vmx") + \
+        virtio_jobs("vmx")
 
 
 GUESTS = ("conformance", "triplefault", "haltoff", "unmapped")
@@ -2366,6 +2424,9 @@ def main(argv):
         jobs += linux_jobs(linux)
     if suite == "uart":
         jobs += uart_jobs("svm") + uart_jobs("vmx")
+    if suite == "virtio":
+        # The virtio device jobs; Linux virtio jobs join this list.
+        jobs += virtio_jobs("svm") + virtio_jobs("vmx")
     if suite in ("disk", "virtio", "all"):
         jobs += disk_jobs() + linux_disk_jobs()
     run_jobs(jobs)
