@@ -1852,6 +1852,48 @@ def gpt_disk(path, mib, parts):
     return offsets
 
 
+DISK_GUID_4K = "4d480001-6469-736b-8000-00000000f004"
+
+
+def gpt_disk_4k(path, mib, first_mib, size_mib, name, guid):
+    """A GPT disk image with 4096-byte logical blocks (sgdisk assumes 512 for image files)
+    and one partition; returns its byte offset.  UEFI 5.3: protective MBR, primary header at
+    LBA 1 and 128 entries from LBA 2, the backup entries and header at the end."""
+    import binascii
+    import struct
+    import uuid
+    bs, n_entries, esize = 4096, 128, 128
+    blocks = (mib << 20) // bs
+    entry_blocks = n_entries * esize // bs
+    first, last = (first_mib << 20) // bs, ((first_mib + size_mib) << 20) // bs - 1
+    entry = struct.pack("<16s16sQQQ72s", uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4").bytes_le,
+                        uuid.UUID(guid).bytes_le, first, last, 0, name.encode("utf-16-le"))
+    entries = entry.ljust(n_entries * esize, b"\0")
+    disk_guid = uuid.UUID("4d480001-6469-736b-8000-0000000004d0").bytes_le
+
+    def header(current, backup, entries_lba):
+        h = struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x00010000, 92, 0, 0, current, backup,
+                        2 + entry_blocks, blocks - 2 - entry_blocks, disk_guid, entries_lba,
+                        n_entries, esize, binascii.crc32(entries))
+        return h[:16] + struct.pack("<I", binascii.crc32(h)) + h[20:]
+    mbr = bytearray(512)
+    mbr[446:462] = struct.pack("<BBBBBBBBII", 0, 0, 2, 0, 0xEE, 0xFF, 0xFF, 0xFF, 1,
+                               min(blocks - 1, 0xFFFFFFFF))
+    mbr[510:512] = b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+        f.write(mbr)
+        f.seek(bs)
+        f.write(header(1, blocks - 1, 2))
+        f.seek(2 * bs)
+        f.write(entries)
+        f.seek((blocks - 1 - entry_blocks) * bs)
+        f.write(entries)
+        f.seek((blocks - 1) * bs)
+        f.write(header(blocks - 1, 1, blocks - 1 - entry_blocks))
+    return first * bs
+
+
 def disk_jobs():
     """selftest = disk on QEMU+OVMF: every firmware-hosted disk source, opened by the
     hypervisor's back-ends; the patterns they write are then checked in the image files."""
@@ -1880,6 +1922,8 @@ def disk_jobs():
         run(["mcopy", "-i", f"{data}@@{fat_off}", inner, "::/vm/data.img"])
         rodisk = os.path.join(d, "rodisk.img")
         (ro_off,) = gpt_disk(rodisk, 8, [(2, "mhro", DISK_GUID_RO)])
+        disk4k = os.path.join(d, "disk4k.img")
+        off4k = gpt_disk_4k(disk4k, 8, 1, 4, "mh4k", DISK_GUID_4K)
         lines = [
             "# selftest = disk: every firmware-hosted disk source (tests/harness/run.py)",
             "on_exit = poweroff", "selftest = disk", "",
@@ -1901,6 +1945,7 @@ def disk_jobs():
             f"disk = partuuid:{DISK_GUID_RO}, ro",
             "disk = file:NOSUCH:/vm/data.img",
             "disk = partuuid:4d480001-6469-736b-8000-0000000000ff",
+            f"disk = partuuid:{DISK_GUID_4K}",
         ]
         line = {text: i for i, text in enumerate(lines, 1)}
         config = os.path.join(d, "disk.cfg")
@@ -1913,7 +1958,9 @@ def disk_jobs():
         cmd = qemu_cmd(b, esp)
         cmd += ["-drive", f"format=raw,file={data}",
                 "-drive", f"if=none,id=rodisk,format=raw,readonly=on,file={rodisk}",
-                "-device", "virtio-blk-pci,drive=rodisk"]
+                "-device", "virtio-blk-pci,drive=rodisk",
+                "-drive", f"if=none,id=disk4k,format=raw,file={disk4k}",
+                "-device", "virtio-blk-pci,drive=disk4k,logical_block_size=4096,physical_block_size=4096"]
         b.run(cmd, 240, end=POWEROFF)
 
         def refused(text, why):
@@ -1942,7 +1989,11 @@ def disk_jobs():
              rf"^disk selftest: \[more\] line {line['disk = file:NOSUCH:/vm/data.img']}: refused: "
              r"disk file:NOSUCH:/vm/data.img: no FAT volume with label NOSUCH$"),
             refused("disk = partuuid:4d480001-6469-736b-8000-0000000000ff", "no partition with that GUID$"),
-            ("summary", r"^disk selftest: SUMMARY: 14 disks, \d+ passed, 0 failed$"),
+            ("partition on a 4096-byte-block device",
+             rf"^disk selftest: \[more\] partuuid:{DISK_GUID_4K}: 8192 sectors, read-write$"),
+            ("4 KiB blocks: partial blocks at both ends read back",
+             rf"^disk selftest: PASS: partuuid:{DISK_GUID_4K}: pattern at sector 4095 \(3 sectors\) after reopening$"),
+            ("summary", r"^disk selftest: SUMMARY: 15 disks, \d+ passed, 0 failed$"),
             # Then each VM is refused at its first bad disk, with the line named.
             ("VM refused at its first bad disk",
              rf"^\[disks\] error: macrohard.cfg line {line['disk = file:/disk/odd.img']}: disk 5: "
@@ -1954,8 +2005,8 @@ def disk_jobs():
         ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC"),
                    ("no guest ran", r"^\[\w+\] SUMMARY")])
         m = re.search(r"^disk selftest: SUMMARY: \d+ disks, (\d+) passed", b.serial, re.M)
-        # 12 checks on each of the 3 read-write disks, 3 on each of the 4 read-only ones.
-        check(f"{b.name}: all 48 selftest checks ran", bool(m) and int(m.group(1)) == 48,
+        # 12 checks on each of the 4 read-write disks, 3 on each of the 4 read-only ones.
+        check(f"{b.name}: all 60 selftest checks ran", bool(m) and int(m.group(1)) == 60,
               m.group(0) if m else "no summary")
         # What the firmware wrote must be in the image files once the emulator has ended.
         out = os.path.join(d, "boot.out")
@@ -1972,6 +2023,10 @@ def disk_jobs():
         subprocess.run(["mcopy", "-o", "-i", esp, "::/disk/ro.img", out], check=True)
         with open(out, "rb") as f:
             check(f"{b.name}: the read-only image is unchanged", f.read() == ro_bytes)
+        with open(disk4k, "rb") as f:
+            f.seek(off4k)
+            check(f"{b.name}: partuuid:{DISK_GUID_4K} (4 KiB blocks) holds the pattern",
+                  disk_holds_pattern(f.read(4 << 20)))
         with open(rodisk, "rb") as f:
             f.seek(ro_off)
             check(f"{b.name}: the write-protected partition is unchanged", f.read(2 << 20) == bytes(2 << 20))
