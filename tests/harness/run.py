@@ -2076,8 +2076,12 @@ def data_volume(path, mib, label, files):
 def linux_disk_results(boot, prefix):
     """Counts the guest's PASS/FAIL/SKIP lines; returns (written md5, [(verified md5, boot)])."""
     p = re.escape(prefix)
-    for kind, what in re.findall(rf"^{p}(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
-        report(kind.lower(), f"{boot.name}: {what}")
+    if prefix:
+        count_guest_checks(boot)  # the "[vm] PASS: …" lines, once
+    elif not getattr(boot, "guest_counted", False):
+        boot.guest_counted = True
+        for kind, what in re.findall(r"^(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
+            report(kind.lower(), f"{boot.name}: {what}")
     w = re.search(LINUX_DISK_WRITTEN.format(p=p), boot.serial, re.M)
     v = re.findall(LINUX_DISK_VERIFIED.format(p=p), boot.serial, re.M)
     return (w.group(1) if w else None), [(m, int(n)) for m, n in v]
