@@ -2311,7 +2311,7 @@ def bench():
 
 
 BENCH_DISK_MIB = 32
-BENCH_DISK_READS = 2000
+BENCH_DISK_READS = 200
 BENCH_DISK_MARKS = [r"MH-BENCH-START$", r"BENCH: seq-write ", r"BENCH: seq-read ",
                     r"BENCH: rand-read-4k "]
 
@@ -2379,12 +2379,13 @@ def bench_disk_report(disk):
     mh = rows.get("MACROHARD AMD-V, file: back-end")
     bare = rows.get("bare QEMU, QEMU's virtio-blk")
     if mh and bare:
+        # Only the wall times are compared: with -icount sleep=off the bare run's guest clock
+        # jumps ahead while its vCPU waits for QEMU's device (docs/testing.md, "Benchmarks").
         line = ""
         for i in range(3):
-            v = f"{mh[0][i] / bare[0][i]:26.2f}" if mh[0][i] and bare[0][i] else f"{'-':>26}"
             w = f"{mh[1][i] / bare[1][i]:9.2f}" if mh[1][i] and bare[1][i] else f"{'-':>9}"
-            line += v + w
-        print(f"  {'ratio MACROHARD / bare QEMU':36}{line}")
+            line += f"{'':>26}" + w
+        print(f"  {'wall-time ratio MACROHARD / bare':36}{line}")
 
 
 def linux_uptime_at_init(boot, prefix):
