@@ -146,10 +146,15 @@ $(LINUX)/hvcheck: tests/linux/hvcheck.c guest-agent/libhc/libhc.c guest-agent/li
 	$(CC) -static -O2 $(WARN) -Iinclude -Iguest-agent/libhc tests/linux/hvcheck.c \
 		guest-agent/libhc/libhc.c -o $@
 
+$(LINUX)/blkbench: tests/linux/blkbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 $(WARN) tests/linux/blkbench.c -o $@
+
+# The disk tests' modules (virtio-blk, ext4), Debian's mke2fs with its libraries, blkbench.
 $(LINUX)/initramfs.cpio.gz: tests/linux/mkinitramfs.py tests/linux/init $(LINUX)/busybox \
-		$(LINUX)/hvcheck $(LINUX)/vmlinuz
+		$(LINUX)/hvcheck $(LINUX)/blkbench $(LINUX)/vmlinuz
 	$(PYTHON) tests/linux/mkinitramfs.py $@ $(LINUX)/busybox $(LINUX)/hvcheck tests/linux/init \
-		$(LINUX)/modules
+		$(LINUX)/modules /sbin/mke2fs $(LINUX)/blkbench=/bin/blkbench
 
 usb: $(BUILD)/macrohard-usb.img
 

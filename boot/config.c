@@ -72,6 +72,7 @@ static const char *const on_exit_names[] = {
 static const char *const selftest_names[] = {
 	[CFG_SELFTEST_NONE] = "none", [CFG_SELFTEST_EXCEPTION] = "exception",
 	[CFG_SELFTEST_PANIC] = "panic", [CFG_SELFTEST_AP_EXCEPTION] = "ap-exception",
+	[CFG_SELFTEST_DISK] = "disk",
 };
 static const char *const clipboard_names[] = {
 	[CFG_CLIP_NONE] = "none", [CFG_CLIP_COPY_OUT] = "copy-out",
@@ -603,6 +604,31 @@ static int want_uuid(struct parser *p, struct slice v, char *out)
 	return 0;
 }
 
+/* The VOLUME of file:VOLUME:PATH: a GPT partition GUID (8-4-4-4-12) or a volume label. */
+static int want_volume(struct parser *p, struct slice vol, struct cfg_disk *d)
+{
+	size_t i;
+
+	for (i = 0; i < vol.n && vol.n == UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? vol.s[i] != '-' : hex_value(vol.s[i]) < 0)
+			break;
+	}
+	if (vol.n == UUID_LEN && i == UUID_LEN) {
+		for (i = 0; i < vol.n; i++)
+			d->volume[i] = to_lower(vol.s[i]);
+		d->volume[i] = 0;
+		d->volume_is_uuid = true;
+		return 0;
+	}
+	if (!vol.n || vol.n > LABEL_MAX || has_control(vol))
+		return fail(p, "invalid volume '%s' in disk file:VOLUME:PATH (expected a label of 1 to %d characters or a partition UUID)",
+			    show(p, vol), LABEL_MAX);
+	copy_out(d->volume, sizeof(d->volume), vol);
+	return 0;
+}
+
 static int parse_disk_source(struct parser *p, struct slice src, struct cfg_disk *d)
 {
 	struct slice v = src;
@@ -610,6 +636,17 @@ static int parse_disk_source(struct parser *p, struct slice src, struct cfg_disk
 
 	if (eat_prefix(&v, "file:")) {
 		d->source = CFG_DISK_FILE;
+		/* file:VOLUME:PATH — a path starts with '/', so a volume is whatever comes before
+		 * the first ':' when the value does not start with '/'. */
+		for (i = 0; i < v.n && v.s[0] != '/' && v.s[i] != ':'; i++)
+			;
+		if (v.n && v.s[0] != '/' && i < v.n) {
+			struct slice vol = mkslice(v.s, i);
+
+			v = mkslice(v.s + i + 1, v.n - i - 1);
+			if (want_volume(p, vol, d) < 0)
+				return -EINVAL;
+		}
 		if (want_path(p, "disk path", v) < 0)
 			return -EINVAL;
 	} else if (eat_prefix(&v, "partuuid:")) {
@@ -638,7 +675,7 @@ static int parse_disk_source(struct parser *p, struct slice src, struct cfg_disk
 			return fail(p, "invalid RAM disk size '%s' (expected a multiple of 512 bytes, 512 to 4 GiB)",
 				    show(p, v));
 	} else {
-		return fail(p, "invalid disk source '%s' (expected file:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)",
+		return fail(p, "invalid disk source '%s' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)",
 			    show(p, src));
 	}
 	copy_out(d->target, sizeof(d->target), v);

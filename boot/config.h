@@ -15,11 +15,12 @@
 #define CFG_MAX_CHANNELS 16
 #define CFG_LINE_MAX 4096	/* a line holds at most CFG_LINE_MAX - 1 bytes */
 #define CFG_SERIAL_MAX 21	/* disk serial, including NUL (virtio-blk allows 20 bytes) */
+#define CFG_VOLUME_MAX 37	/* file:VOLUME:PATH volume (label or PARTUUID), including NUL */
 
 enum cfg_log_level { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
 enum cfg_on_exit { CFG_EXIT_RETURN, CFG_EXIT_POWEROFF, CFG_EXIT_REBOOT, CFG_EXIT_HALT };
 enum cfg_selftest { CFG_SELFTEST_NONE, CFG_SELFTEST_EXCEPTION, CFG_SELFTEST_PANIC,
-		    CFG_SELFTEST_AP_EXCEPTION };
+		    CFG_SELFTEST_AP_EXCEPTION, CFG_SELFTEST_DISK };
 enum cfg_clipboard { CFG_CLIP_NONE, CFG_CLIP_COPY_OUT, CFG_CLIP_PASTE_IN, CFG_CLIP_BOTH };
 enum cfg_disk_source { CFG_DISK_FILE, CFG_DISK_PARTUUID, CFG_DISK_LABEL, CFG_DISK_MODULE,
 		       CFG_DISK_RAM };
@@ -28,6 +29,10 @@ struct cfg_disk {
 	enum cfg_disk_source source;
 	char target[CFG_PATH_MAX];	/* path, UUID (lower-case), label, module name or RAM size */
 	u64 size;			/* ram: bytes (a multiple of 512) */
+	/* file: only.  Empty: the boot volume.  Otherwise the FAT volume's label, or its GPT
+	 * partition GUID (lower-case) when volume_is_uuid. */
+	char volume[CFG_VOLUME_MAX];
+	bool volume_is_uuid;
 	bool readonly;
 	bool discard;
 	bool writethrough;

@@ -2,6 +2,7 @@
 #include "boot/main.h"
 #include "boot/banner.h"
 #include "boot/config.h"
+#include "boot/disk_selftest.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
 #include "host/host.h"
@@ -52,8 +53,9 @@ static void config_print_vm(const struct cfg_vm *vm)
 	for (u32 i = 0; i < vm->disk_count; i++) {
 		const struct cfg_disk *d = &vm->disks[i];
 
-		log_printf(LOG_INFO, vm->name, "  disk %u: %s:%s%s%s%s\n", i,
-			   config_disk_source_name(d->source), d->target,
+		log_printf(LOG_INFO, vm->name, "  disk %u: %s:%s%s%s%s%s%s\n", i,
+			   config_disk_source_name(d->source), d->volume, d->volume[0] ? ":" : "",
+			   d->target,
 			   d->readonly ? ", read-only" : "", d->serial[0] ? ", serial " : "",
 			   d->serial);
 	}
@@ -126,6 +128,9 @@ static void selftest_run(enum cfg_selftest t)
 	case CFG_SELFTEST_AP_EXCEPTION:
 		log_info("selftest: the first AP raises #UD after its first time slice\n");
 		sched_selftest_ap_exception();
+		return;
+	case CFG_SELFTEST_DISK:
+		disk_selftest_run(&config);
 		return;
 	}
 	log_err("selftest: the fault was not reported\n");

@@ -4,7 +4,7 @@
 set -eu
 
 packages="make gcc libc6-dev binutils nasm gnu-efi python3 libzydis-dev
-grub-pc-bin grub-common xorriso mtools dosfstools gdisk
+grub-pc-bin grub-common xorriso mtools dosfstools gdisk e2fsprogs
 qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term acpica-tools"
 
 missing=

@@ -68,6 +68,29 @@ struct uefi_mp_services {
 	EFI_STATUS(EFIAPI *who_am_i)(struct uefi_mp_services *, UINTN *);
 };
 
+/* UEFI 2.10, 13.18: EFI_PARTITION_INFO_PROTOCOL (the GPT entry of a partition handle). */
+#define UEFI_PARTITION_INFO_PROTOCOL_GUID \
+	{ 0x8cf2f62c, 0xbc9b, 0x4821, { 0x80, 0x8d, 0xec, 0x9e, 0xc4, 0x21, 0xa1, 0xa0 } }
+#define UEFI_PARTITION_TYPE_GPT 2
+
+struct uefi_gpt_entry {
+	u8 type_guid[16];
+	u8 unique_guid[16];
+	u64 first_lba, last_lba, attributes;
+	u16 name[36];
+} __attribute__((packed));
+
+struct uefi_partition_info {
+	u32 revision;
+	u32 type;		/* 0 other, 1 MBR, 2 GPT */
+	u8 system;		/* an EFI system partition */
+	u8 reserved[7];
+	union {
+		u8 mbr[16];
+		struct uefi_gpt_entry gpt;
+	} info;
+} __attribute__((packed));
+
 /* A resume point for uefi_longjmp (host/uefi/jump.asm): callee-saved registers, RSP, RIP. */
 struct uefi_jump {
 	u64 rbx, rbp, r12, r13, r14, r15, rsp, rip;

@@ -1614,6 +1614,9 @@ def entry_failure_job(vendor, check, model="corei7_skylake_x"):
 # MH-INPUT-READY and powers off.  `make test` runs them all; MH_LINUX=0 leaves the MACROHARD
 # runs out (`make test-linux` always runs them).
 LINUX = os.path.join(BUILD, "linux")
+# The initramfs' optional inputs, as the Makefile passes them (tests/linux/mkinitramfs.py).
+LINUX_INITRAMFS_EXTRA = [os.path.join(LINUX, "modules"), "/sbin/mke2fs",
+                         os.path.join(LINUX, "blkbench") + "=/bin/blkbench"]
 LINUX_INIT_START = "MH-INIT-START"
 LINUX_INPUT_READY = "MH-INPUT-READY"
 # The named checks of tests/linux/init; hvcheck's are counted in its SUMMARY.
@@ -1949,10 +1952,17 @@ def linux_kit_checks():
     console = files.get("dev/console")
     check("linux-kit: /dev/console is character device 5:1", console is not None and
           stat.S_ISCHR(console[0]) and console[1:3] == (5, 1), f"{console and console[:3]}")
-    for name in ("init", "bin/busybox", "bin/hvcheck"):
+    for name in ("init", "bin/busybox", "bin/hvcheck", "sbin/mke2fs", "bin/blkbench",
+                 "lib64/ld-linux-x86-64.so.2"):
         e = files.get(name)
         check(f"linux-kit: /{name} is an executable file", e is not None and
               stat.S_ISREG(e[0]) and e[0] & 0o111 and len(e[3]) > 0, "missing or not executable")
+    order = files.get("lib/modules/load-order")
+    mods = order[3].decode().split() if order else []
+    check("linux-kit: the disk-test modules (virtio_blk, ext4 and their dependencies)",
+          {"virtio_pci", "virtio_blk", "ext4", "jbd2"} <= set(mods) and
+          all(files.get(f"lib/modules/{m}.ko", (0, 0, 0, b""))[3][:4] == b"\x7fELF" for m in mods),
+          f"load-order {mods}")
     links = {n: e[3].decode() for n, e in files.items() if stat.S_ISLNK(e[0])}
     bad = [n for n, t in links.items()
            if os.path.normpath(os.path.join(os.path.dirname(n), t)) != "bin/busybox"]
@@ -1961,7 +1971,7 @@ def linux_kit_checks():
           f"{len(links)} links, wrong: {bad[:5]}")
     again = os.path.join(LOGS, "initramfs-again.cpio.gz")
     run([sys.executable, "tests/linux/mkinitramfs.py", again, os.path.join(LINUX, "busybox"),
-         os.path.join(LINUX, "hvcheck"), "tests/linux/init"])
+         os.path.join(LINUX, "hvcheck"), "tests/linux/init", *LINUX_INITRAMFS_EXTRA])
     with open(again, "rb") as f:
         check("linux-kit: the initramfs is reproducible", f.read() == packed,
               "a rebuild differs (run make linux-kit after changing its inputs)")
@@ -2077,6 +2087,408 @@ def linux_jobs(which=("direct", "svm", "vmx")):
     return out
 
 
+# ---------------------------------------------------------------- disks
+
+# GPT partition GUIDs the disk tests give their partitions (sgdisk -u).
+DISK_GUID_FAT = "4d480001-6469-736b-8000-00000000f001"
+DISK_GUID_RAW = "4d480001-6469-736b-8000-00000000f002"
+DISK_GUID_RO = "4d480001-6469-736b-8000-00000000f003"
+
+
+def disk_pattern(pos, n):
+    """The bytes `selftest = disk` leaves at byte offset pos (boot/disk_selftest.c)."""
+    return bytes((((p * 0x9E3779B1) & 0xFFFFFFFF) >> 24) for p in range(pos, pos + n))
+
+
+def disk_selftest_regions(sectors):
+    """(first sector, count) of what the selftest writes on a disk of `sectors` sectors."""
+    r = [(0, min(sectors, 128))]
+    if sectors >= 2 * 128 + 8:
+        r += [(sectors // 2 - 1, 3), (sectors - 8, 8)]
+    return r
+
+
+def disk_holds_pattern(data):
+    """Whether the image bytes hold the selftest's pattern in every region it writes."""
+    sectors = len(data) // 512
+    for first, count in disk_selftest_regions(sectors):
+        if data[first * 512:(first + count) * 512] != disk_pattern(first * 512, count * 512):
+            return False
+    return True
+
+
+def gpt_disk(path, mib, parts):
+    """A GPT disk image: parts is a list of (size MiB, name, guid or None); returns the
+    byte offset of each partition."""
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    args = ["sgdisk", "-o"]
+    for i, (size, name, guid) in enumerate(parts, 1):
+        args += ["-n", f"{i}:0:+{size}M", "-c", f"{i}:{name}"]
+        if guid:
+            args += ["-u", f"{i}:{guid}"]
+    subprocess.run(args + [path], check=True, cwd=ROOT, capture_output=True)
+    offsets = []
+    for i in range(1, len(parts) + 1):
+        info = subprocess.run(["sgdisk", "-i", str(i), path], check=True, capture_output=True,
+                              text=True).stdout
+        offsets.append(int(re.search(r"First sector: (\d+)", info).group(1)) * 512)
+    return offsets
+
+
+DISK_GUID_4K = "4d480001-6469-736b-8000-00000000f004"
+
+
+def gpt_disk_4k(path, mib, first_mib, size_mib, name, guid):
+    """A GPT disk image with 4096-byte logical blocks (sgdisk assumes 512 for image files)
+    and one partition; returns its byte offset.  UEFI 5.3: protective MBR, primary header at
+    LBA 1 and 128 entries from LBA 2, the backup entries and header at the end."""
+    import binascii
+    import struct
+    import uuid
+    bs, n_entries, esize = 4096, 128, 128
+    blocks = (mib << 20) // bs
+    entry_blocks = n_entries * esize // bs
+    first, last = (first_mib << 20) // bs, ((first_mib + size_mib) << 20) // bs - 1
+    entry = struct.pack("<16s16sQQQ72s", uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4").bytes_le,
+                        uuid.UUID(guid).bytes_le, first, last, 0, name.encode("utf-16-le"))
+    entries = entry.ljust(n_entries * esize, b"\0")
+    disk_guid = uuid.UUID("4d480001-6469-736b-8000-0000000004d0").bytes_le
+
+    def header(current, backup, entries_lba):
+        h = struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x00010000, 92, 0, 0, current, backup,
+                        2 + entry_blocks, blocks - 2 - entry_blocks, disk_guid, entries_lba,
+                        n_entries, esize, binascii.crc32(entries))
+        return h[:16] + struct.pack("<I", binascii.crc32(h)) + h[20:]
+    mbr = bytearray(512)
+    mbr[446:462] = struct.pack("<BBBBBBBBII", 0, 0, 2, 0, 0xEE, 0xFF, 0xFF, 0xFF, 1,
+                               min(blocks - 1, 0xFFFFFFFF))
+    mbr[510:512] = b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+        f.write(mbr)
+        f.seek(bs)
+        f.write(header(1, blocks - 1, 2))
+        f.seek(2 * bs)
+        f.write(entries)
+        f.seek((blocks - 1 - entry_blocks) * bs)
+        f.write(entries)
+        f.seek((blocks - 1) * bs)
+        f.write(header(blocks - 1, 1, blocks - 1 - entry_blocks))
+    return first * bs
+
+
+def disk_jobs():
+    """selftest = disk on QEMU+OVMF: every firmware-hosted disk source, opened by the
+    hypervisor's back-ends; the patterns they write are then checked in the image files."""
+
+    def selftest():
+        b = Boot("disk-selftest-svm")
+        d = b.dir
+        boot_img, odd_img, ro_img = (os.path.join(d, n) for n in ("boot.img", "odd.img", "ro.img"))
+        with open(boot_img, "wb") as f:
+            f.truncate(2 << 20)
+        with open(odd_img, "wb") as f:
+            f.write(b"\x11" * 1000)
+        ro_bytes = bytes(range(256)) * 256
+        with open(ro_img, "wb") as f:
+            f.write(ro_bytes)
+        inner = os.path.join(d, "inner.img")
+        with open(inner, "wb") as f:
+            f.truncate(1 << 20)
+        data = os.path.join(d, "data.img")
+        fat_off, raw_off, _, _ = gpt_disk(data, 40, [(24, "mhfat", DISK_GUID_FAT),
+                                                      (4, "mhraw", DISK_GUID_RAW),
+                                                      (1, "twin", None), (1, "twin", None)])
+        run(["mkfs.vfat", "-F", "16", "-n", "MHDATA", "--offset", str(fat_off // 512), data,
+             str(24 << 10)], capture_output=True)
+        run(["mmd", "-i", f"{data}@@{fat_off}", "::/vm"])
+        run(["mcopy", "-i", f"{data}@@{fat_off}", inner, "::/vm/data.img"])
+        rodisk = os.path.join(d, "rodisk.img")
+        (ro_off,) = gpt_disk(rodisk, 8, [(2, "mhro", DISK_GUID_RO)])
+        disk4k = os.path.join(d, "disk4k.img")
+        off4k = gpt_disk_4k(disk4k, 8, 1, 4, "mh4k", DISK_GUID_4K)
+        lines = [
+            "# selftest = disk: every firmware-hosted disk source (tests/harness/run.py)",
+            "on_exit = poweroff", "selftest = disk", "",
+            "[vm disks]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
+            "disk = file:/disk/boot.img",
+            "disk = file:MHDATA:/vm/data.img, cache=writethrough",
+            f"disk = file:{DISK_GUID_FAT.upper()}:/vm/data.img, ro",
+            f"disk = partuuid:{DISK_GUID_RAW}",
+            "disk = label:MHRAW, ro",
+            "disk = file:/disk/odd.img",
+            "disk = file:/disk/missing.img",
+            "disk = file:/disk/ro.img", "",
+            "[vm more]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
+            "disk = file:/disk/ro.img, ro",
+            "disk = label:twin",
+            "disk = label:mhro",
+            f"disk = partuuid:{DISK_GUID_RO}, ro",
+            "disk = file:NOSUCH:/vm/data.img",
+            "disk = partuuid:4d480001-6469-736b-8000-0000000000ff",
+            f"disk = partuuid:{DISK_GUID_4K}",
+        ]
+        line = {text: i for i, text in enumerate(lines, 1)}
+        config = os.path.join(d, "disk.cfg")
+        with open(config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        esp = esp_image(b, config, [f"{BUILD}/guests/boot_mb1.bin=/guests/boot_mb1.bin",
+                                    f"{boot_img}=/disk/boot.img", f"{odd_img}=/disk/odd.img",
+                                    f"{ro_img}=/disk/ro.img"])
+        run(["mattrib", "-i", esp, "+r", "::/disk/ro.img"])
+        cmd = qemu_cmd(b, esp)
+        cmd += ["-drive", f"format=raw,file={data}",
+                "-drive", f"if=none,id=rodisk,format=raw,readonly=on,file={rodisk}",
+                "-device", "virtio-blk-pci,drive=rodisk",
+                "-drive", f"if=none,id=disk4k,format=raw,file={disk4k}",
+                "-device", "virtio-blk-pci,drive=disk4k,logical_block_size=4096,physical_block_size=4096"]
+        b.run(cmd, 240, end=POWEROFF)
+
+        def refused(text, why):
+            return (f"refused: {text.split('= ', 1)[1].split(',')[0]}",
+                    rf"^disk selftest: \[\w+\] line {line[text]}: refused: disk "
+                    rf"{re.escape(text.split('= ', 1)[1].split(',')[0])}: {why}")
+        expect(b, [
+            ("boot-volume file opened", r"^disk selftest: \[disks\] file:/disk/boot.img: 4096 sectors, read-write$"),
+            ("file by volume label", r"^disk selftest: \[disks\] file:MHDATA:/vm/data.img: 2048 sectors, read-write$"),
+            ("file by partition GUID, read-only",
+             rf"^disk selftest: \[disks\] file:{DISK_GUID_FAT}:/vm/data.img: 2048 sectors, read-only$"),
+            ("partition by GUID", rf"^disk selftest: \[disks\] partuuid:{DISK_GUID_RAW}: 8192 sectors, read-write$"),
+            ("partition by GPT name", r"^disk selftest: \[disks\] label:MHRAW: 8192 sectors, read-only$"),
+            ("read-only file with ro", r"^disk selftest: \[more\] file:/disk/ro.img: 128 sectors, read-only$"),
+            ("write-protected medium with ro",
+             rf"^disk selftest: \[more\] partuuid:{DISK_GUID_RO}: 4096 sectors, read-only$"),
+            ("read-only disk refuses writes", r"^disk selftest: PASS: label:MHRAW: write to a read-only disk refused$"),
+            ("patterns read back after reopening",
+             rf"^disk selftest: PASS: partuuid:{DISK_GUID_RAW}: pattern at sector 4095 \(3 sectors\) after reopening$"),
+            refused("disk = file:/disk/odd.img", "size 1000 bytes is not a non-zero multiple of 512$"),
+            refused("disk = file:/disk/missing.img", "no such image file on the boot volume$"),
+            refused("disk = file:/disk/ro.img", r"the image .*read-only \(add ',ro' to use it read-only\)$"),
+            refused("disk = label:twin", r"2 partitions match; name one by partuuid:$"),
+            refused("disk = label:mhro", r"the medium is write-protected \(add ',ro' to use it read-only\)$"),
+            ("refused: file:NOSUCH:/vm/data.img",
+             rf"^disk selftest: \[more\] line {line['disk = file:NOSUCH:/vm/data.img']}: refused: "
+             r"disk file:NOSUCH:/vm/data.img: no FAT volume with label NOSUCH$"),
+            refused("disk = partuuid:4d480001-6469-736b-8000-0000000000ff", "no partition with that GUID$"),
+            ("partition on a 4096-byte-block device",
+             rf"^disk selftest: \[more\] partuuid:{DISK_GUID_4K}: 8192 sectors, read-write$"),
+            ("4 KiB blocks: partial blocks at both ends read back",
+             rf"^disk selftest: PASS: partuuid:{DISK_GUID_4K}: pattern at sector 4095 \(3 sectors\) after reopening$"),
+            ("summary", r"^disk selftest: SUMMARY: 15 disks, \d+ passed, 0 failed$"),
+            # Then each VM is refused at its first bad disk, with the line named.
+            ("VM refused at its first bad disk",
+             rf"^\[disks\] error: macrohard.cfg line {line['disk = file:/disk/odd.img']}: disk 5: "
+             r"disk file:/disk/odd.img: size 1000 bytes is not a non-zero multiple of 512$"),
+            ("the other VM refused too",
+             rf"^\[more\] error: macrohard.cfg line {line['disk = label:twin']}: disk 1: disk label:twin: "
+             r"2 partitions match"),
+            ("powered off", POWEROFF),
+        ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC"),
+                   ("no guest ran", r"^\[\w+\] SUMMARY")])
+        m = re.search(r"^disk selftest: SUMMARY: \d+ disks, (\d+) passed", b.serial, re.M)
+        # 12 checks on each of the 4 read-write disks, 3 on each of the 4 read-only ones.
+        check(f"{b.name}: all 60 selftest checks ran", bool(m) and int(m.group(1)) == 60,
+              m.group(0) if m else "no summary")
+        # What the firmware wrote must be in the image files once the emulator has ended.
+        out = os.path.join(d, "boot.out")
+        subprocess.run(["mcopy", "-o", "-i", esp, "::/disk/boot.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: file:/disk/boot.img holds the pattern on the ESP", disk_holds_pattern(f.read()))
+        subprocess.run(["mcopy", "-o", "-i", f"{data}@@{fat_off}", "::/vm/data.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: file:MHDATA:/vm/data.img holds the pattern", disk_holds_pattern(f.read()))
+        with open(data, "rb") as f:
+            f.seek(raw_off)
+            check(f"{b.name}: partuuid:{DISK_GUID_RAW} holds the pattern in the partition",
+                  disk_holds_pattern(f.read(4 << 20)))
+        subprocess.run(["mcopy", "-o", "-i", esp, "::/disk/ro.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: the read-only image is unchanged", f.read() == ro_bytes)
+        with open(disk4k, "rb") as f:
+            f.seek(off4k)
+            check(f"{b.name}: partuuid:{DISK_GUID_4K} (4 KiB blocks) holds the pattern",
+                  disk_holds_pattern(f.read(4 << 20)))
+        with open(rodisk, "rb") as f:
+            f.seek(ro_off)
+            check(f"{b.name}: the write-protected partition is unchanged", f.read(2 << 20) == bytes(2 << 20))
+        check(f"{b.name}: QEMU exited by itself after power-off", not b.timed_out and b.rc == 0,
+              f"rc {b.rc}, timed out {b.timed_out}")
+    selftest.__name__ = "disk_selftest_svm"
+    return [selftest]
+
+
+# ---------------------------------------------------------------- Linux disk tests
+
+LINUX_DISK_MIB = 64          # random data the QEMU runs write (docs/testing.md)
+LINUX_DISK_MIB_BOCHS = 8     # the Bochs run: a RAM disk, and Bochs is slow
+LINUX_DISK_CMDLINE = "console=ttyS0 earlyprintk=ttyS0 panic=-1 mh.mode=disk mh.disk.mib={mib}"
+LINUX_DISK_WRITTEN = r"^{p}MH-DISK: written ([0-9a-f]{{32}})$"
+LINUX_DISK_VERIFIED = r"^{p}MH-DISK: verified ([0-9a-f]{{32}}) boot (\d+)$"
+
+
+def virtio_blk_present():
+    """Whether this tree's hypervisor has a virtio-blk device to give the guest a disk."""
+    return os.path.exists(os.path.join(ROOT, "devices", "virtio", "virtio_blk.c"))
+
+
+def blank_image(path, mib):
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+
+
+def data_volume(path, mib, label, files):
+    """A FAT32 volume (no partition table) with mkfs.vfat's default cluster size: OVMF's FAT
+    driver stalls the boot for minutes on a large file with one-sector clusters (what
+    scripts/mkfat.sh makes).  files: SRC=DEST pairs."""
+    if os.path.exists(path):
+        os.remove(path)
+    blank_image(path, mib)
+    run(["mkfs.vfat", "-F", "32", "-n", label, path], capture_output=True)
+    for pair in files:
+        src, dest = pair.split("=", 1)
+        d = ""
+        for part in os.path.dirname(dest).strip("/").split("/"):
+            if part:
+                d += "/" + part
+                subprocess.run(["mmd", "-i", path, "::" + d], capture_output=True)
+        run(["mcopy", "-o", "-i", path, src, "::" + dest])
+
+
+def linux_disk_results(boot, prefix):
+    """Counts the guest's PASS/FAIL/SKIP lines; returns (written md5, [(verified md5, boot)])."""
+    p = re.escape(prefix)
+    if prefix:
+        count_guest_checks(boot)  # the "[vm] PASS: …" lines, once
+    elif not getattr(boot, "guest_counted", False):
+        boot.guest_counted = True
+        for kind, what in re.findall(r"^(PASS|FAIL|SKIP): (.*)$", boot.serial, re.M):
+            report(kind.lower(), f"{boot.name}: {what}")
+    w = re.search(LINUX_DISK_WRITTEN.format(p=p), boot.serial, re.M)
+    v = re.findall(LINUX_DISK_VERIFIED.format(p=p), boot.serial, re.M)
+    return (w.group(1) if w else None), [(m, int(n)) for m, n in v]
+
+
+def linux_disk_direct_boot(name, image, mib, icount=False, cmdline_extra=""):
+    """Debian's kernel on bare QEMU with QEMU's own virtio-blk on image."""
+    b = Boot(name)
+    cmdline = LINUX_DISK_CMDLINE.format(mib=mib) + cmdline_extra
+    cmd = linux_direct_cmd(b, cmdline)
+    cmd += ["-drive", f"if=none,id=vd0,format=raw,cache=none,file={image}",
+            "-device", "virtio-blk-pci,drive=vd0"]
+    if icount:
+        cmd += ["-icount", "shift=0,sleep=off"]
+    b.run(cmd, 600)
+    return b
+
+
+def linux_disk_svm_config(boot, mib, cmdline_extra="", disk="file:MHDISK:/linux/disk.img"):
+    path = os.path.join(boot.dir, "macrohard.cfg")
+    with open(path, "w") as f:
+        f.write("log_level = info\non_exit = poweroff\n\n[vm linux]\nmemory = 256M\nvcpus = 1\n"
+                "kernel = /linux/vmlinuz\ninitrd = /linux/initramfs.cpio.gz\n"
+                f"cmdline = {LINUX_DISK_CMDLINE.format(mib=mib)}{cmdline_extra}\n"
+                f"disk = {disk}\n")
+    return path
+
+
+def linux_disk_svm_boot(name, data_fat, mib, cmdline_extra="", timeout=1800):
+    """The firmware-hosted image on QEMU + OVMF; the disk image is /linux/disk.img on a
+    second FAT volume (label MHDISK), data_fat, which the caller keeps between runs."""
+    b = Boot(name)
+    config = linux_disk_svm_config(b, mib, cmdline_extra)
+    esp = esp_image(b, config, [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                                f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"])
+    cmd = qemu_cmd(b, esp, smp=2, mem=1024)
+    cmd += ["-drive", f"format=raw,file={data_fat}", "-icount", "shift=0,sleep=off"]
+    b.run(cmd, timeout, end=rf"{POWEROFF}|(?s:MH-DISK: written.*MH-DISK: written)")
+    return b
+
+
+def linux_disk_jobs():
+    """The Linux disk test (docs/testing.md, "Disks"): ext4 on virtio-blk, data written, the VM
+    restarted, the emulator restarted; the data must survive both."""
+    missing = linux_kit_missing()
+    if missing:
+        check("linux disk: guest kit built", False, f"missing {', '.join(missing)} (make linux-kit)")
+        return []
+
+    def direct():
+        # The kit's own check of mh.mode=disk, with QEMU's virtio-blk: two QEMU processes.
+        img = os.path.join(LOGS, "virtio-disk-direct.img")
+        blank_image(img, 2 * LINUX_DISK_MIB + 32)
+        b1 = linux_disk_direct_boot("virtio-disk-direct-1", img, LINUX_DISK_MIB)
+        written, _ = linux_disk_results(b1, "")
+        check(f"{b1.name}: wrote the data and rebooted", written is not None and not b1.timed_out,
+              f"timed out {b1.timed_out}; {linux_why(b1, '')}")
+        b2 = linux_disk_direct_boot("virtio-disk-direct-2", img, LINUX_DISK_MIB)
+        _, verified = linux_disk_results(b2, "")
+        check(f"{b2.name}: a new QEMU process finds the same data", bool(written) and
+              verified == [(written, 2)], f"written {written}, verified {verified}")
+
+    def svm():
+        if not virtio_blk_present():
+            report("skip", "virtio-disk-svm", "no virtio-blk device in this tree yet (devices/virtio/virtio_blk.c)")
+            return
+        name = "virtio-disk-svm"
+        os.makedirs(os.path.join(LOGS, name), exist_ok=True)
+        work = os.path.join(LOGS, f"{name}-data")
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        img = os.path.join(work, "disk.img")
+        blank_image(img, 2 * LINUX_DISK_MIB + 32)
+        data_fat = os.path.join(work, "mhdisk.img")
+        data_volume(data_fat, 2 * LINUX_DISK_MIB + 96, "MHDISK", [f"{img}=/linux/disk.img"])
+        b1 = linux_disk_svm_boot(f"{name}-1", data_fat, LINUX_DISK_MIB)
+        written, verified = linux_disk_results(b1, "[linux] ")
+        expect(b1, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
+                    ("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b1.name}: data written, then verified after the VM restart",
+              written is not None and verified == [(written, 2)],
+              f"written {written}, verified {verified}; {linux_why(b1, '[linux] ')}")
+        b2 = linux_disk_svm_boot(f"{name}-2", data_fat, LINUX_DISK_MIB)
+        _, verified2 = linux_disk_results(b2, "[linux] ")
+        expect(b2, [("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
+        check(f"{b2.name}: a new QEMU process on the same image finds the data",
+              written is not None and verified2 == [(written, 3)],
+              f"written {written}, verified {verified2}")
+
+    def vmx():
+        if not virtio_blk_present():
+            report("skip", "virtio-disk-vmx-skylake", "no virtio-blk device in this tree yet (devices/virtio/virtio_blk.c)")
+            return
+        # Standalone: the disk is a RAM disk from a blank GRUB module, which a restarted VM
+        # gets blank again (the restart checks are for the persistent firmware-hosted
+        # back-ends): one boot formats, writes, drops the page cache, reads back, powers off.
+        b = Boot("virtio-disk-vmx-skylake")
+        img = os.path.join(b.dir, "disk.img")
+        blank_image(img, 4 * LINUX_DISK_MIB_BOCHS + 16)
+        config = linux_disk_svm_config(b, LINUX_DISK_MIB_BOCHS, " mh.disk.then=poweroff",
+                                       disk="module:disk.img")
+        iso = iso_image(b, config, [f"{LINUX}/vmlinuz=linux/vmlinuz",
+                                    f"{LINUX}/initramfs.cpio.gz=linux/initramfs.cpio.gz",
+                                    f"{img}=disk.img"])
+        cmd = bochs_cmd(b, iso, "corei7_skylake_x", megs=1024)
+        b.run(cmd, 3600, end=POWEROFF, env=bochs_env())
+        written, _ = linux_disk_results(b, "[linux] ")
+        expect(b, [("ext4 made on the RAM disk", r"^\[linux\] PASS: mke2fs -t ext4 /dev/vda"),
+                   ("data written", r"^\[linux\] PASS: wrote \d+ MiB of random data"),
+                   ("data read back from the disk", r"^\[linux\] PASS: data read back from the disk"),
+                   ("summary with 0 failed", r"^\[linux\] SUMMARY: [1-9]\d* passed, 0 failed"),
+                   ("powered off", POWEROFF)],
+               absent=[("no panic", r"PANIC"), ("not restarted", r"^\[linux\] restarted")])
+        check(f"{b.name}: the written data's checksum was recorded", written is not None,
+              linux_why(b, "[linux] "))
+        bochs_check_poweroff(b)
+
+    direct.__name__ = "virtio_disk_direct"
+    svm.__name__ = "virtio_disk_svm"
+    vmx.__name__ = "virtio_disk_vmx_skylake"
+    return [direct, svm, vmx]
+
+
 def run_jobs(jobs):
     if JOB_FILTER:
         jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", ""))]
@@ -2156,9 +2568,19 @@ def bench():
     def linux_svm_pvh():
         linux["PVH"] = linux_svm_boot("bench-linux-svm-pvh", linux_token(), pvh=True)
 
+    disk = {}
+
+    def disk_direct():
+        disk["bare QEMU, QEMU's virtio-blk"] = bench_disk_boot("bench-disk-direct", False)
+
+    def disk_svm():
+        disk["MACROHARD AMD-V, file: back-end"] = bench_disk_boot("bench-disk-svm", True)
+
     jobs = [svm, vmx("corei7_skylake_x"), vmx("corei7_ivy_bridge_3770k")]
     if not linux_kit_missing():
         jobs += [linux_direct, linux_svm, linux_svm_pvh]
+        if virtio_blk_present():
+            jobs += [disk_direct, disk_svm]
     run_jobs(jobs)
     names = ["loop baseline", "cpuid exit", "hc_version round trip", "port-in exit",
              "mmio-read exit"]
@@ -2173,7 +2595,86 @@ def bench():
         if "-" in vals:
             print(b.failure_context())
     bench_linux(linux)
+    bench_disk_report(disk)
     return 0
+
+
+BENCH_DISK_MIB = 32
+BENCH_DISK_READS = 200
+BENCH_DISK_MARKS = [r"MH-BENCH-START$", r"BENCH: seq-write ", r"BENCH: seq-read ",
+                    r"BENCH: rand-read-4k "]
+
+
+def bench_disk_boot(name, macrohard):
+    """blkbench in Debian's kernel on a blank raw image: on bare QEMU with QEMU's virtio-blk,
+    or under MACROHARD with the image as a file on a FAT volume (file:MHDISK:/linux/bench.img).
+    Both runs use the same QEMU options (TCG, -icount shift=0,sleep=off, 1 vCPU)."""
+    b = Boot(name)
+    img = os.path.join(b.dir, "bench.img")
+    blank_image(img, BENCH_DISK_MIB + 16)
+    extra = f" mh.bench.reads={BENCH_DISK_READS}"
+    cmdline = LINUX_DISK_CMDLINE.format(mib=BENCH_DISK_MIB).replace("mh.mode=disk", "mh.mode=bench")
+    if macrohard:
+        data_fat = os.path.join(b.dir, "mhdisk.img")
+        data_volume(data_fat, BENCH_DISK_MIB + 64, "MHDISK", [f"{img}=/linux/bench.img"])
+        config = linux_disk_svm_config(b, BENCH_DISK_MIB, extra, disk="file:MHDISK:/linux/bench.img")
+        with open(config) as f:
+            text = f.read().replace("mh.mode=disk", "mh.mode=bench")
+        with open(config, "w") as f:
+            f.write(text)
+        esp = esp_image(b, config, [f"{LINUX}/vmlinuz=/linux/vmlinuz",
+                                    f"{LINUX}/initramfs.cpio.gz=/linux/initramfs.cpio.gz"])
+        cmd = qemu_cmd(b, esp, smp=2, mem=1024) + ["-drive", f"format=raw,file={data_fat}"]
+    else:
+        cmd = linux_direct_cmd(b, cmdline + extra)
+        cmd[cmd.index("-smp") + 1] = "1"
+        cmd += ["-drive", f"if=none,id=vd0,format=raw,cache=none,file={img}",
+                "-device", "virtio-blk-pci,drive=vd0"]
+    cmd += ["-icount", "shift=0,sleep=off"]
+    prefix = r"^(?:\[linux\] )?"
+    connect = qemu_serial_socket(b, cmd)
+    b.run_linked(cmd, 1800, connect, marks=[prefix + m for m in BENCH_DISK_MARKS],
+                 end=POWEROFF if macrohard else None, idle=600)
+    return b
+
+
+def bench_disk_report(disk):
+    """Guest-measured throughput and IOPS (blkbench, guest clock) and the wall time of each
+    phase, MACROHARD beside bare QEMU in the same run; ratios MACROHARD / bare."""
+    print(f"\nvirtio-blk in Debian's kernel (blkbench: {BENCH_DISK_MIB} MiB sequential, 1 MiB "
+          f"O_DIRECT requests; {BENCH_DISK_READS} random 4 KiB O_DIRECT reads), QEMU TCG with "
+          "-icount shift=0,sleep=off, 1 vCPU")
+    if not disk:
+        print("  not run: the Linux kit or virtio-blk is missing")
+        return
+    rows = {}
+    names = [("seq-write", "MiB/s"), ("seq-read", "MiB/s"), ("rand-read-4k", "IOPS")]
+    print(f"  {'':36}" + "".join(f"{n + ' ' + u + ' (guest)':>26}{'wall s':>9}" for n, u in names))
+    prefix = r"^(?:\[linux\] )?"
+    for label, b in sorted(disk.items()):
+        vals, walls = [], []
+        marks = [b.marks.get(prefix + m) for m in BENCH_DISK_MARKS]
+        for i, (n, u) in enumerate(names):
+            m = re.search(rf"{prefix}BENCH: {n} {re.escape(u)}=([0-9.]+)", b.serial, re.M)
+            vals.append(float(m.group(1)) if m else None)
+            walls.append(marks[i + 1] - marks[i] if marks[i] is not None and
+                         marks[i + 1] is not None else None)
+        rows[label] = (vals, walls)
+        line = "".join((f"{v:26.1f}" if v is not None else f"{'-':>26}") +
+                       (f"{w:9.1f}" if w is not None else f"{'-':>9}") for v, w in zip(vals, walls))
+        print(f"  {label:36}{line}")
+        if None in vals:
+            print(f"  ({label}: not all phases reported; {linux_why(b, '[linux] ')})")
+    mh = rows.get("MACROHARD AMD-V, file: back-end")
+    bare = rows.get("bare QEMU, QEMU's virtio-blk")
+    if mh and bare:
+        # Only the wall times are compared: with -icount sleep=off the bare run's guest clock
+        # jumps ahead while its vCPU waits for QEMU's device (docs/testing.md, "Benchmarks").
+        line = ""
+        for i in range(3):
+            w = f"{mh[1][i] / bare[1][i]:9.2f}" if mh[1][i] and bare[1][i] else f"{'-':>9}"
+            line += f"{'':>26}" + w
+        print(f"  {'wall-time ratio MACROHARD / bare':36}{line}")
 
 
 def linux_uptime_at_init(boot, prefix):
@@ -2226,7 +2727,7 @@ def main(argv):
     if suite not in ("unit", "svm", "vmx", "all", "conformance", "conformance-svm",
                      "conformance-vmx", "boot", "boot-svm", "boot-vmx", "smp", "smp-svm",
                      "smp-vmx", "platform", "platform-svm", "platform-vmx", "linux",
-                     "linux-direct", "linux-svm", "linux-vmx", "uart", "virtio", "hypercall",
+                     "linux-direct", "linux-svm", "linux-vmx", "uart", "disk", "virtio", "hypercall",
                      "hypercall-svm", "hypercall-vmx"):
         print(__doc__)
         return 2
@@ -2278,6 +2779,13 @@ def main(argv):
         jobs += hypercall_jobs("svm") + hclib_jobs("svm")
     if suite in ("hypercall", "hypercall-vmx"):
         jobs += hypercall_jobs("vmx") + hclib_jobs("vmx")
+    if suite in ("disk", "virtio", "all"):
+        # MH_LINUX=0 leaves the Linux runs under MACROHARD out of `make test`, as above.
+        mh_linux = suite != "all" or os.environ.get("MH_LINUX") != "0"
+        jobs += disk_jobs() + [j for j in linux_disk_jobs()
+                               if mh_linux or j.__name__ == "virtio_disk_direct"]
+        if suite == "all" and mh_linux:
+            jobs += linux_virtio_jobs()
     run_jobs(jobs)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0

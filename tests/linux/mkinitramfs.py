@@ -1,21 +1,59 @@
 #!/usr/bin/env python3
 """Builds the Linux test initramfs: a newc cpio, gzip-compressed, written here without root.
 
-usage: tests/linux/mkinitramfs.py OUT.cpio.gz BUSYBOX HVCHECK INIT [MODULES_DIR]
+usage: tests/linux/mkinitramfs.py OUT.cpio.gz BUSYBOX HVCHECK INIT [MODULES_DIR [PROGRAM ...]]
 
 Contents: /bin/busybox and a symlink for each of its applets (from `busybox --list-full`),
 /bin/hvcheck, /init, the directories /proc /sys /dev /tmp /root, and /dev/console (character
-device 5:1, so the kernel can open the console for /init before devtmpfs is mounted); with
-MODULES_DIR (the kernel package's lib/modules/<release>), the virtio drivers in
-/lib/modules/virtio/.  Every
+device 5:1, so the kernel can open the console for /init before devtmpfs is mounted).  Every
 entry has owner 0:0 and mtime 0 and the gzip header no time stamp: the same inputs give the
 same bytes.
+
+With MODULES_DIR (lib/modules/<release> of the kernel package): the disk-test modules of
+DISK_MODULES as /lib/modules/NAME.ko (.ko.xz decompressed), in the order /init loads them
+(listed in /lib/modules/load-order).  Each PROGRAM, SRC or SRC=DEST (e.g. /sbin/mke2fs), is
+copied to DEST (default: the same path), with the shared libraries and loader `ldd` names.
 """
+import glob
 import gzip
+import lzma
 import os
 import stat
 import subprocess
 import sys
+
+
+# The virtio-blk driver and ext4, dependencies first (their modinfo "depends=" fields):
+# ext4 needs jbd2, mbcache, crc16 and a crc32c provider for the crypto API.
+DISK_MODULES = ["virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+                "virtio_pci", "virtio_blk", "crc16", "crc32c_generic", "libcrc32c", "mbcache",
+                "jbd2", "ext4"]
+
+
+def module_file(moddir, name):
+    found = glob.glob(os.path.join(moddir, "kernel", "**", f"{name}.ko*"), recursive=True)
+    if len(found) != 1:
+        sys.exit(f"mkinitramfs: expected one {name}.ko in {moddir}, found {found}")
+    with open(found[0], "rb") as f:
+        data = f.read()
+    return lzma.decompress(data) if found[0].endswith(".xz") else data
+
+
+def shared_libraries(program):
+    """The libraries and loader ldd names for program (absolute paths); none when static."""
+    out = subprocess.run(["ldd", program], capture_output=True, text=True).stdout
+    libs = []
+    for line in out.splitlines():
+        words = line.split()
+        if "=>" in words and len(words) > words.index("=>") + 1:
+            path = words[words.index("=>") + 1]
+        elif words and words[0].startswith("/"):
+            path = words[0]
+        else:
+            continue
+        if path.startswith("/"):
+            libs.append(path)
+    return libs
 
 
 class Newc:
@@ -58,17 +96,12 @@ class Newc:
         return bytes(self.out)
 
 
-VIRTIO_MODULES = ("drivers/virtio/virtio.ko", "drivers/virtio/virtio_ring.ko",
-                  "drivers/virtio/virtio_pci_legacy_dev.ko",
-                  "drivers/virtio/virtio_pci_modern_dev.ko", "drivers/virtio/virtio_pci.ko",
-                  "drivers/block/virtio_blk.ko")
-
-
 def main(argv):
-    if len(argv) not in (5, 6):
+    if len(argv) < 5:
         sys.exit(__doc__)
     out, busybox, hvcheck, init = argv[1:5]
-    modules = argv[5] if len(argv) == 6 else None
+    moddir = argv[5] if len(argv) > 5 else None
+    programs = argv[6:]
     applets = subprocess.run([busybox, "--list-full"], check=True, capture_output=True,
                              text=True).stdout.split()
     c = Newc()
@@ -77,6 +110,22 @@ def main(argv):
     for a in applets:
         if os.path.dirname(a):
             dirs.add(os.path.dirname(a))
+    extra = {}  # path in the initramfs -> bytes
+    if moddir:
+        dirs |= {"lib", "lib/modules", "mnt"}
+        for m in DISK_MODULES:
+            extra[f"lib/modules/{m}.ko"] = module_file(moddir, m)
+        extra["lib/modules/load-order"] = ("\n".join(DISK_MODULES) + "\n").encode()
+    for prog in programs:
+        src, _, dest = prog.partition("=")
+        for path in [src] + shared_libraries(src):
+            with open(os.path.realpath(path), "rb") as f:
+                extra[(dest if path == src and dest else path).lstrip("/")] = f.read()
+    for path in extra:
+        d = os.path.dirname(path)
+        while d:
+            dirs.add(d)
+            d = os.path.dirname(d)
     for d in sorted(dirs):
         c.dir(d)
     c.chardev("dev/console", 5, 1)
@@ -86,16 +135,10 @@ def main(argv):
         c.file("bin/hvcheck", f.read())
     with open(init, "rb") as f:
         c.file("init", f.read())
-    if modules:
-        # The virtio drivers (modules in Debian's kernel), for mh.virtio= (docs/virtio.md).
-        c.dir("lib")
-        c.dir("lib/modules")
-        c.dir("lib/modules/virtio")
-        for rel in VIRTIO_MODULES:
-            with open(os.path.join(modules, "kernel", rel), "rb") as f:
-                c.file(f"lib/modules/virtio/{os.path.basename(rel)}", f.read(), 0o644)
+    for path in sorted(extra):
+        c.file(path, extra[path], 0o644 if path.startswith("lib/modules/") else 0o755)
     for a in sorted(applets):
-        if a == "bin/busybox":
+        if a == "bin/busybox" or a in extra:  # a real program replaces busybox's applet
             continue
         c.symlink(a, os.path.relpath("bin/busybox", os.path.dirname(a)))
     data = c.finish()

@@ -431,8 +431,9 @@ static void test_globals(void)
 		{ "selftest = exception", 1, 4, CFG_SELFTEST_EXCEPTION, NULL },
 		{ "selftest = panic", 1, 4, CFG_SELFTEST_PANIC, NULL },
 		{ "selftest = ap-exception", 1, 4, CFG_SELFTEST_AP_EXCEPTION, NULL },
+		{ "selftest = disk", 1, 4, CFG_SELFTEST_DISK, NULL },
 		{ "selftest = crash", 0, 4, CFG_SELFTEST_NONE,
-		  "invalid value 'crash' for 'selftest' (expected none, exception, panic or ap-exception)" },
+		  "invalid value 'crash' for 'selftest' (expected none, exception, panic, ap-exception or disk)" },
 		{ "log_level =", 0, 0, CFG_LOG_INFO, "missing value for 'log_level'" },
 		{ "serial =   ", 0, 1, 0x3f8, "missing value for 'serial'" },
 	};
@@ -896,7 +897,13 @@ static void test_disks(void)
 		{ "file:a.img", "disk path 'a.img' must start with '/'" },
 		{ "file:/x/../a.img", "disk path '/x/../a.img' must not contain '..'" },
 		{ "file:", "disk path is empty" },
-		{ "/a.img", "invalid disk source '/a.img' (expected file:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)" },
+		{ "/a.img", "invalid disk source '/a.img' (expected file:PATH, file:VOLUME:PATH, partuuid:UUID, label:TEXT, module:NAME or ram:SIZE)" },
+		{ "file::/a.img", "invalid volume '' in disk file:VOLUME:PATH" },
+		{ "file:123456789012345678901234567890123456:/a.img", "invalid volume '123456789012345678901234567890123456'" },
+		{ "file:a\tb:/a.img", "invalid volume" },
+		{ "file:DATA:a.img", "disk path 'a.img' must start with '/'" },
+		{ "file:DATA:", "disk path is empty" },
+		{ "file:DATA:/x/../a.img", "must not contain '..'" },
 		{ "ram:", "invalid size '' for 'disk ram'" },
 		{ "ram:0", "invalid RAM disk size '0'" },
 		{ "ram:1000", "invalid RAM disk size '1000' (expected a multiple of 512 bytes, 512 to 4 GiB)" },
@@ -923,6 +930,20 @@ static void test_disks(void)
 		      cfg->vms[0].disk_count == 0 && !cfg->vms[0].valid);
 	}
 
+	expect_clean("disk file on a volume", vm_with("disk = file:MHDATA:/vm/a.img,ro\n"));
+	CHECK_STR("disk file on a volume: volume", cfg->vms[0].disks[0].volume, "MHDATA");
+	CHECK("disk file on a volume: label", !cfg->vms[0].disks[0].volume_is_uuid);
+	CHECK_STR("disk file on a volume: path", cfg->vms[0].disks[0].target, "/vm/a.img");
+	CHECK("disk file on a volume: ro", cfg->vms[0].disks[0].readonly);
+	expect_clean("disk file on a partuuid", vm_with("disk = file:0FC63DAF-8483-4772-8E79-3D69D8477DE4:/a.img\n"));
+	CHECK_STR("disk file on a partuuid: volume (lower-case)", cfg->vms[0].disks[0].volume,
+		  "0fc63daf-8483-4772-8e79-3d69d8477de4");
+	CHECK("disk file on a partuuid: uuid", cfg->vms[0].disks[0].volume_is_uuid);
+	expect_clean("disk file on a 35-byte label", vm_with("disk = file:12345678901234567890123456789012345:/a\n"));
+	CHECK_INT("disk file on a 35-byte label: stored", strlen(cfg->vms[0].disks[0].volume), 35);
+	expect_clean("disk file with ':' in the path", vm_with("disk = file:/a:b.img\n"));
+	CHECK_STR("disk file with ':' in the path: stored", cfg->vms[0].disks[0].target, "/a:b.img");
+	CHECK("disk file with ':' in the path: boot volume", !cfg->vms[0].disks[0].volume[0]);
 	expect_clean("disk label 35", vm_with("disk = label:12345678901234567890123456789012345\n"));
 	CHECK_INT("disk label 35: stored", strlen(cfg->vms[0].disks[0].target), 35);
 	expect_clean("disk label with space", vm_with("disk = label:My Data\n"));
