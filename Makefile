@@ -196,9 +196,10 @@ test-smp: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/harness/run.py smp
 
-# The virtio-blk test guests on both vendors (docs/virtio.md); also part of test-svm/test-vmx.
+# virtio-blk (docs/virtio.md, docs/disks.md): the test guests on both vendors (also part of
+# test-svm/test-vmx), Debian's drivers on it, the disk self-test and the ext4 persistence test.
 test-virtio: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all linux-kit
 	@$(PYTHON) tests/harness/run.py virtio
 
 # Debian's kernel: on bare QEMU (the kit's self-check), then under MACROHARD on both vendors.
