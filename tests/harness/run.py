@@ -1376,9 +1376,11 @@ def uart_jobs(vendor):
     def answers_checks():
         ta, tb = linux_token(), linux_token()
         # uart-b's token only once uart-a has its own: the two VMs reach MH-INPUT-READY in
-        # either order, and the focus must not move while uart-a's line is being typed.
+        # either order, and the focus must not move while uart-a's line is being typed or
+        # echoed (the console shows a partial line once input was typed, and its own message
+        # about the focus would land inside it).
         answers = [(r"^\[uart-a\] MH-INPUT-READY$", (ta + "\n").encode()),
-                   (r"(?s)\A(?=.*^\[uart-a\] uart: got )(?=.*^\[uart-b\] MH-INPUT-READY$)",
+                   (rf"(?s)\A(?=.*^\[uart-a\] uart: got {ta}$)(?=.*^\[uart-b\] MH-INPUT-READY$)",
                     b"\x012" + (tb + "\n").encode())]
         checks = []
         for vm in ("uart-a", "uart-b"):
