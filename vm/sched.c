@@ -318,10 +318,23 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 static void sched_check_stuck(struct vm *vm)
 {
 	rspin_lock(&vm->lock);
-	for (u32 i = 0; i < vm->vcpu_count; i++)
-		if (__atomic_load_n(&vm->vcpus[i]->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE ||
-		    vcpu_start_requested(vm->vcpus[i]))
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *v = vm->vcpus[i];
+
+		if (__atomic_load_n(&v->state, __ATOMIC_SEQ_CST) == VCPU_RUNNABLE ||
+		    vcpu_start_requested(v))
 			goto out;
+		/*
+		 * An NMI, or a vector it can take, already waits for it: not stuck, whatever a
+		 * wake-up path missed; it is woken here.  (With IF = 0 a pending vector cannot
+		 * wake it; vm_handle_hlt judged that case when it halted.)
+		 */
+		if (__atomic_load_n(&v->lapic.nmi_pending, __ATOMIC_SEQ_CST) ||
+		    ((v->rflags & X86_RFLAGS_IF) && vcpu_interrupt_pending(v))) {
+			vcpu_wake_if_pending(v);
+			goto out;
+		}
+	}
 	if (vm->state != VM_STATE_RUNNING || vtimer_vm_next(vm) || dev_timer_any_armed())
 		goto out;
 	vm_stop(vm, -1, "every vCPU is halted and nothing can wake it");

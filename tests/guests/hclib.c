@@ -556,7 +556,14 @@ static void agent_b(void)
 	rt_printf("hclib: agent b: notification after %u timer interrupts\n", ticks_at_ipc);
 	rt_check(ipc_irqs > 0, "hclib: agent b: ipc notification delivered while a periodic timer fires",
 		 "none after %u timer interrupts", tick_irqs);
-	rt_check(ticks_at_ipc <= 1, "hclib: agent b: ... right after the first timer interrupt",
+	/*
+	 * One more timer interrupt may go first: a period that ends while the first handler
+	 * runs (some 100 us under an emulator, against a 1 ms period) makes the timer's
+	 * vector pending again at the window exit, and the higher vector wins, as on hardware.
+	 * Starved, the notification would wait for an exit where the timer is not pending,
+	 * thousands of periods.
+	 */
+	rt_check(ticks_at_ipc <= 2, "hclib: agent b: ... within two timer interrupts",
 		 "after %u", ticks_at_ipc);
 	n = libhc_ipc_recv(h_a2b, buf, sizeof(buf), NULL);
 	rt_check(n == 2 && !memcmp(buf, "go", 2), "hclib: agent b: go from a", "length %lld", (long long)n);
