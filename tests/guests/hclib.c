@@ -89,10 +89,17 @@ static int wait_for(int (*cond)(void), uint64_t timeout_ms)
 {
 	int64_t end = libhc_timer_time_ns() + (int64_t)(timeout_ms * MS);
 
+	/*
+	 * A periodic 1 ms timer, not a one-shot re-armed before each HLT: should its interrupt
+	 * ever be taken just before the HLT (an emulator that lets the STI shadow lapse across an
+	 * exit), the next period still ends the wait instead of leaving the vCPU halted for good.
+	 */
+	libhc_timer_arm(TIMER_WAIT, MS, VEC_WAIT, 1);
 	while (!cond()) {
-		if (libhc_timer_time_ns() > end)
+		if (libhc_timer_time_ns() > end) {
+			libhc_timer_cancel(TIMER_WAIT);
 			return 0;
-		libhc_timer_arm(TIMER_WAIT, MS, VEC_WAIT, 0);
+		}
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	}
 	libhc_timer_cancel(TIMER_WAIT);
