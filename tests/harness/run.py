@@ -50,11 +50,16 @@ JOB_FILTER = os.environ.get("MH_JOBS")
 
 _lock = threading.Lock()
 _counts = {"pass": 0, "fail": 0, "skip": 0}
+# Every failed check again at the end, so the last lines of a long run say what failed.
+_failed = []
 
 
 def report(kind, name, detail=""):
     with _lock:
         _counts[kind] += 1
+        if kind == "fail":
+            first = detail.splitlines()[0] if detail else ""
+            _failed.append(name + (f" ({first[:200]})" if first else ""))
         tag = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[kind]
         print(f"{tag}: {name}" + (f" ({detail})" if detail else ""), flush=True)
 
@@ -2781,6 +2786,10 @@ def main(argv):
         if suite == "all" and mh_linux:
             jobs += linux_virtio_jobs()
     run_jobs(jobs)
+    if _failed:
+        print(f"The {len(_failed)} failed checks:", flush=True)
+        for line in _failed:
+            print(f"  FAILED: {line}", flush=True)
     print(f"{_counts['pass']} passed, {_counts['fail']} failed", flush=True)
     return 1 if _counts["fail"] else 0
 
