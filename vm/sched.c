@@ -385,7 +385,7 @@ static bool sched_has_work(struct sched_cpu *me)
  * interrupts off and slept with STI; HLT, so a kick between the two still wakes it.  A
  * halted CPU leaves the physical core (or an emulator's time) to the others.
  */
-static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
+static bool sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
 {
 	u64 now, until = start + IDLE_POLL_NS;
 
@@ -396,10 +396,11 @@ static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
 	if (sched_has_work(me) || (s64)(until - now) <= 0 ||
 	    (me->index == 0 && (host_bsp_call_pending() || virtio_work_pending()))) {
 		cpu_sti();
-		return;
+		return false;
 	}
 	lapic_timer_arm(rdtsc() + sched_ns_to_tsc(until - now));
 	asm volatile("sti; hlt" ::: "memory");
+	return true;
 }
 
 /*
@@ -407,14 +408,15 @@ static void sched_idle_halt(struct sched_cpu *me, u64 next, u64 start)
  * tick or a kick (a call posted by an AP, a vCPU released), as the firmware's own idle
  * loop does.  It leaves the core, or an emulator's time, to the APs.
  */
-static void sched_idle_firmware(void)
+static bool sched_idle_firmware(void)
 {
 	cpu_cli();
 	if (host_bsp_call_pending() || virtio_work_pending() || host_cpus_aborting()) {
 		cpu_sti();
-		return;
+		return false;
 	}
 	asm volatile("sti; hlt" ::: "memory");
+	return true;
 }
 
 /* One CPU's loop: until it has no vCPU left (the BSP: until every VM is freed). */
@@ -468,17 +470,26 @@ static void sched_loop(struct sched_cpu *me)
 		}
 		if (!ran) {
 			u64 start = host_time_ns();
+			bool halted = false;
 
 			for (v = me->head; v; v = v->sched_next)
 				if (v->vm->state == VM_STATE_RUNNING)
 					sched_check_stuck(v->vm);
 			/* Nothing to run: wait for a timer, a wake-up, a stop or posted work. */
 			next = sched_poll_timers(me);
+			/*
+			 * After a HLT the loop goes round at once: whatever woke the CPU (a kick,
+			 * posted work, a timer) is served there, and it halts again.  Spinning out
+			 * the poll instead would keep an emulated CPU busy, and under QEMU's
+			 * round-robin TCG hold back the CPU a completion was sent to.  Only a CPU
+			 * that cannot halt here (the firmware-hosted BSP with vCPUs) polls.
+			 */
 			if (me->timer)
-				sched_idle_halt(me, next, start);
+				halted = sched_idle_halt(me, next, start);
 			else if (!me->head)
-				sched_idle_firmware();
-			while (!sched_has_work(me) && (!next || (s64)(host_time_ns() - next) < 0) &&
+				halted = sched_idle_firmware();
+			while (!halted && !sched_has_work(me) &&
+			       (!next || (s64)(host_time_ns() - next) < 0) &&
 			       host_time_ns() - start < IDLE_POLL_NS) {
 				if (bsp) {
 					host_bsp_service();

@@ -229,7 +229,18 @@ isr_periodic:
         inc     qword [ticks]
         iretq
 isr_oneshot:
+        ; The first two interrupted RIPs, so a check can say where an interrupt was taken.
+        push    rax
+        push    rbx
+        mov     rax, [oneshot]
+        cmp     rax, 2
+        jae     .counted
+        mov     rbx, [rsp + 16]
+        mov     [oneshot_rip + rax * 8], rbx
+.counted:
         inc     qword [oneshot]
+        pop     rbx
+        pop     rax
         iretq
 
 ; Busy-waits rdi TSC ticks, exiting to the hypervisor (CPUID) every time round,
@@ -442,6 +453,8 @@ kernel_checks:
 
         ; Re-arming replaces the deadline: 1 s, then 1 ms.
         mov     qword [oneshot], 0
+        mov     qword [oneshot_rip], 0
+        mov     qword [oneshot_rip + 8], 0
         TIMER   T_ARM, 2, 1000000000, OVEC
         RDTSC64
         mov     [tsc_a], rax
@@ -449,12 +462,15 @@ kernel_checks:
         mov     r13, rax
         sti
         hlt
+.rearm_woken:
         cli
         RDTSC64
         sub     rax, [tsc_a]
         mov     [tsc_b], rax
         EXPECT  "cpl0: re-arm a timer", r13, 0
         EXPECT  "cpl0: the re-armed timer fires", [oneshot], 1
+        EXPECT  "cpl0: ... and wakes the hlt (interrupted rip)", [oneshot_rip], .rearm_woken
+        EXPECT  "cpl0: ... and nothing else is taken (second interrupted rip, 0 = none)", [oneshot_rip + 8], 0
         HZ_DIV  1010
         mov     r8, rdi                         ; 1 ms less 1 %
         HZ_DIV  10
@@ -572,6 +588,7 @@ r_rbx:          dq 0
 tsc_hz:         dq 0
 ticks:          dq 0
 oneshot:        dq 0
+oneshot_rip:    dq 0, 0
 t_a:            dq 0
 t_b:            dq 0
 tsc_a:          dq 0

@@ -2487,7 +2487,9 @@ def linux_disk_jobs():
 
 def run_jobs(jobs):
     if JOB_FILTER:
-        jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", ""))]
+        # The function's name, or its qualified name ("timer_jobs.<locals>.svm").
+        jobs = [j for j in jobs if re.search(JOB_FILTER, getattr(j, "__name__", "")) or
+                re.search(JOB_FILTER, getattr(j, "__qualname__", ""))]
         print(f"note: MH_JOBS={JOB_FILTER!r} keeps {len(jobs)} job(s)", flush=True)
 
     def guarded(job):
@@ -2583,6 +2585,8 @@ def bench():
              "mmio-read exit"]
     print("\nexit round trip, mean of 100,000, in emulated instructions (guest TSC ticks)")
     print(f"{'':40}" + "".join(f"{n:>24}" for n in names))
+    if not runs:
+        print("  not run: MH_JOBS left these runs out")
     for label, b in sorted(runs.items()):
         vals = []
         for n in names:
@@ -2689,7 +2693,7 @@ def bench_linux(linux):
     print("\nDebian's kernel to /init, QEMU TCG, 2 vCPUs (MACROHARD runs with -icount shift=0,"
           " bare QEMU without)")
     if not linux:
-        print("  not run: the Linux kit is missing (make linux-kit)")
+        print("  not run: the Linux kit is missing (make linux-kit), or MH_JOBS left these runs out")
         return
     direct = linux.get("direct")
     t_direct = direct.marks.get(LINUX_INIT_START_RX) if direct else None
