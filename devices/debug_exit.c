@@ -11,6 +11,9 @@ static void debug_exit_out(void *opaque, u16 port, u8 size, u32 val)
 
 	(void)port;
 	(void)size;
+	/* A test guest that reports a failure gets its vCPUs' last events printed. */
+	if (val)
+		vcpu_trace_dump(vm);
 	vm_stop(vm, (int)((val << 1) | 1), "isa-debug-exit 0x%02x, exit status %u", val,
 		(val << 1) | 1);
 }

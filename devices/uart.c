@@ -153,11 +153,7 @@ static void uart_log_put(struct uart_state *u, char c)
 static void uart_emit_line(struct uart_state *u)
 {
 	u->line[u->line_len] = 0;
-	if (u->continued) {
-		if (log_enabled(LOG_INFO))
-			log_raw("%s\n", u->line);
-	} else
-		log_printf(LOG_INFO, u->vm->name, "%s\n", u->line);
+	log_vm_text(u->vm->name, u->line, u->continued, true);
 	u->line_len = 0;
 	u->idle_len = 0;
 	u->continued = false;
@@ -415,12 +411,7 @@ void uart_flush_partial(struct vm *vm)
 		return;
 	}
 	u->line[u->line_len] = 0;
-	if (u->continued) {
-		if (log_enabled(LOG_INFO))
-			log_raw("%s", u->line);
-	} else {
-		log_printf(LOG_INFO, u->vm->name, "%s", u->line);
-	}
+	log_vm_text(u->vm->name, u->line, u->continued, false);
 	u->continued = true;
 	u->line_len = 0;
 	u->idle_len = 0;

@@ -12,6 +12,20 @@ static enum log_level log_level = LOG_INFO;
  */
 static struct rspinlock log_lock;
 #define LOG_LOCK_SPINS 200000000ULL
+/*
+ * The VM whose line the console shows without its end (an interactive prompt), if any.
+ * Anything else printed first ends that line, and the VM's rest gets its prefix again.
+ */
+static const char *open_line_vm;
+
+/* Under log_lock: ends a VM's open line unless this output continues it. */
+static void log_close_open_line(const char *continuing_vm)
+{
+	if (open_line_vm && open_line_vm != continuing_vm)
+		host_console_write("\n", 1);
+	if (open_line_vm != continuing_vm)
+		open_line_vm = NULL;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -47,7 +61,32 @@ static void log_emit(const char *prefix, const char *vm, const char *fmt, va_lis
 		line[n] = 0;
 	}
 	held = rspin_lock_bounded(&log_lock, LOG_LOCK_SPINS);
+	log_close_open_line(NULL);
 	host_console_write(line, n);
+	if (held)
+		rspin_unlock(&log_lock);
+}
+
+void log_vm_text(const char *vm, const char *text, bool cont, bool end)
+{
+	char prefix[48];
+	size_t n;
+	bool held;
+
+	if (!log_enabled(LOG_INFO))
+		return;
+	held = rspin_lock_bounded(&log_lock, LOG_LOCK_SPINS);
+	log_close_open_line(cont ? vm : NULL);
+	if (open_line_vm != vm) {
+		n = fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm);
+		host_console_write(prefix, n < sizeof(prefix) ? n : sizeof(prefix) - 1);
+	}
+	for (n = 0; text[n]; n++)
+		;
+	host_console_write(text, n);
+	if (end)
+		host_console_write("\n", 1);
+	open_line_vm = end ? NULL : vm;
 	if (held)
 		rspin_unlock(&log_lock);
 }

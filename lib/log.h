@@ -15,6 +15,12 @@ void log_printf(enum log_level level, const char *vm, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Writes text as-is, bypassing levels (banner, dumps). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A VM's console text (at LOG_INFO): cont when it continues the line whose start this VM
+ * showed (a prompt); end when the line ends here.  A line left open is ended by any other
+ * output first, and its rest is then shown with the VM's prefix again.
+ */
+void log_vm_text(const char *vm, const char *text, bool cont, bool end);
 
 /* Releases the console if the calling CPU holds it (a CPU that stops for good). */
 void log_cpu_lost(void);

@@ -413,6 +413,10 @@ static int svm_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	svm->snapshot_valid = false;
 	vmcb->ctl.clean = svm_host.clean_bits ? SVM_CLEAN_ALL : 0;
 	svm_requeue_event(svm);
+	if (vmcb->ctl.eventinj & SVM_EVENT_VALID)
+		vcpu_trace(vcpu, 'Q', vcpu->rip, (u32)vmcb->ctl.eventinj);
+	if (vmcb->ctl.int_state & SVM_INT_SHADOW)
+		vcpu_trace(vcpu, 'S', vcpu->rip, (u32)vmcb->ctl.int_state);
 
 	switch (exit->reason) {
 	case SVM_EXIT_INTR:

@@ -30,6 +30,7 @@ static void vm_handle_hlt(struct vcpu *v, struct vm_exit *exit)
 		}
 	}
 	/* Other CPUs wake it with a compare-and-swap (vcpu_wake_if_pending). */
+	vcpu_trace(v, 'H', v->rip, (u32)v->rflags);
 	__atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_SEQ_CST);
 }
 

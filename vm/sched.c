@@ -275,6 +275,7 @@ static void sched_run_slice(struct sched_cpu *me, struct vcpu *v)
 			lapic_timer_arm(v->deadline_tsc);
 		err = vendor->vcpu_run(v, &exit);
 		me->exits++;
+		vcpu_trace(v, 'X', v->rip, exit.reason);
 		sched_sync_xcr0(v);
 
 		/* The back-end has loaded whatever common code changed. */

@@ -410,6 +410,28 @@ void vm_stop_with_dump(struct vcpu *v, const struct vm_exit *exit, const char *w
 	rspin_unlock(&vm->lock);
 }
 
+void vcpu_trace_dump(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		u32 end = __atomic_load_n(&v->trace_pos, __ATOMIC_RELAXED);
+		u32 n = end < VCPU_TRACE_LEN ? end : VCPU_TRACE_LEN;
+		u64 last = 0;
+
+		log_printf(LOG_INFO, vm->name, "vCPU %u: its last %u events (X exit, I injected, "
+			   "Q re-injected, R raised, H halted, W woken), TSC ticks since the one before:\n",
+			   v->id, n);
+		for (u32 k = end - n; k != end; k++) {
+			const struct vcpu_trace *t = &v->trace[k % VCPU_TRACE_LEN];
+
+			log_printf(LOG_INFO, vm->name, "  %c rip %llx data %x +%llu\n", t->what,
+				   (unsigned long long)t->rip, t->data,
+				   (unsigned long long)(last ? t->tsc - last : 0));
+			last = t->tsc;
+		}
+	}
+}
+
 /* Whether every CPU that ran one of the VM's vCPUs has let go of it (vm/sched.c). */
 static bool vm_released(const struct vm *vm)
 {

@@ -10,6 +10,7 @@
 #include "mm/guest_mem.h"
 #include "mm/stage2.h"
 #include "lib/spinlock.h"
+#include "arch/x86/cpu.h"
 
 #define VM_MAX 16
 #define VCPU_MAX 64
@@ -28,6 +29,8 @@ enum vcpu_state {
 
 struct vm;
 
+#define VCPU_TRACE_LEN 32
+
 struct vcpu {
 	struct vm *vm;
 	u32 id;
@@ -44,6 +47,16 @@ struct vcpu {
 	u32 start_requests;
 	u8 sipi_vector;
 	u64 slices;
+	/*
+	 * The vCPU's last events (exits, injections, raised vectors, halts and wake-ups), printed
+	 * when a test guest reports failure through isa-debug-exit (vcpu_trace_dump).
+	 */
+	struct vcpu_trace {
+		u64 tsc, rip;
+		u32 data;
+		char what;
+	} trace[VCPU_TRACE_LEN];
+	u32 trace_pos;
 
 	/* Guest registers as of the last exit; the back-end loads them at entry. */
 	u64 gpr[GPR_COUNT];
@@ -141,6 +154,16 @@ void vm_request_restart(struct vm *vm, const char *why);
 
 /* Stops the VM with the vCPU's registers, the exit record and the instruction bytes. */
 void vm_stop_with_dump(struct vcpu *vcpu, const struct vm_exit *exit, const char *why);
+
+/* Records an event in the vCPU's trace ('X' exit, 'I' injection, 'R' raised vector, ...). */
+static inline void vcpu_trace(struct vcpu *v, char what, u64 rip, u32 data)
+{
+	u32 i = __atomic_fetch_add(&v->trace_pos, 1, __ATOMIC_RELAXED) % VCPU_TRACE_LEN;
+
+	v->trace[i] = (struct vcpu_trace){ .tsc = rdtsc(), .rip = rip, .data = data, .what = what };
+}
+/* Prints every vCPU's trace, oldest first. */
+void vcpu_trace_dump(struct vm *vm);
 
 /* Fetches the segment/control state once per exit (through the back-end). */
 struct vcpu_sregs *vcpu_sregs(struct vcpu *vcpu);

@@ -30,6 +30,7 @@ void vcpu_raise_interrupt(struct vcpu *v, u8 vector)
 	if (vector < 32)
 		return;
 	__atomic_fetch_or(&v->irq.pending[vector / 64], 1ULL << (vector % 64), __ATOMIC_SEQ_CST);
+	vcpu_trace(v, 'R', v->rip, vector);
 	vcpu_wake_if_pending(v);
 }
 
@@ -71,6 +72,7 @@ void vcpu_wake_if_pending(struct vcpu *v)
 		if (__atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 			__atomic_fetch_add(&vcpu_wakeups, 1, __ATOMIC_RELAXED);
+			vcpu_trace(v, 'W', v->rip, 0);
 			sched_kick(v);
 		}
 		return;
@@ -146,6 +148,7 @@ void vcpu_deliver_interrupt(struct vcpu *v)
 		vendor->set_interrupt_window(v, true);
 		return;
 	}
+	vcpu_trace(v, 'I', v->rip, ev.vector);
 	if (apic >= 0)
 		lapic_ack(v, (u8)apic);
 	else if (legacy >= 0)

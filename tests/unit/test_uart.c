@@ -4,7 +4,7 @@
  * autoconfig probes it, the IRQ line with OUT2, input, the log ring, partial lines and the
  * Ctrl-A focus escape, and the Ctrl-A ':' command line posting window events.
  */
-// unit-deps: devices/uart.c vm/console.c vm/console_cmd.c lib/spinlock.c lib/string.c
+// unit-deps: devices/uart.c vm/console.c vm/console_cmd.c lib/log.c lib/format.c lib/spinlock.c lib/string.c
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,47 +37,14 @@ static int host_reads;
 /* One CPU here (lib/spinlock.c's recursive lock asks). */
 u32 host_cpu_index(void) { return 0; }
 
-static void out_add(const char *s)
+/* lib/log.c writes here. */
+void host_console_write(const char *s, size_t len)
 {
-	size_t n = strlen(s);
-
-	if (out_len + n < sizeof(out)) {
-		memcpy(out + out_len, s, n);
-		out_len += n;
+	if (out_len + len < sizeof(out)) {
+		memcpy(out + out_len, s, len);
+		out_len += len;
 		out[out_len] = 0;
 	}
-}
-
-void log_printf(enum log_level level, const char *vm, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	(void)level;
-	if (vm) {
-		snprintf(buf, sizeof(buf), "[%s] ", vm);
-		out_add(buf);
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_add(buf);
-}
-
-bool log_enabled(enum log_level level)
-{
-	return level <= LOG_INFO;
-}
-
-void log_raw(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_add(buf);
 }
 
 void irq_set_level(struct vm *vm, u32 gsi, bool high)
@@ -528,6 +495,19 @@ static void test_partial(void)
 	for (const char *s = "next\n"; *s; s++)
 		wr(0, (u8)*s);
 	CHECK("the next line has its prefix again", !strcmp(out, "[a] ~ # ls\n[a] next\n"));
+
+	/* Another message while the prompt is shown ends that line; the rest gets a prefix. */
+	out_reset();
+	for (const char *s = "SUMMARY: 11 pas"; *s; s++)
+		wr(0, (u8)*s);
+	console_poll(t + 2 * CONSOLE_POLL_NS);
+	console_poll(t + 3 * CONSOLE_POLL_NS);
+	CHECK("a second partial line is shown", !strcmp(out, "[a] SUMMARY: 11 pas"));
+	log_printf(LOG_INFO, NULL, "console: input goes to [b]\n");
+	for (const char *s = "sed\n"; *s; s++)
+		wr(0, (u8)*s);
+	CHECK("a host message ends the shown partial line, and its rest has the prefix again",
+	      !strcmp(out, "[a] SUMMARY: 11 pas\nconsole: input goes to [b]\n[a] sed\n"));
 }
 
 int main(void)
