@@ -2601,7 +2601,7 @@ def bench():
 
 
 BENCH_DISK_MIB = 32
-BENCH_DISK_READS = 200
+BENCH_DISK_READS = 1000
 BENCH_DISK_MARKS = [r"MH-BENCH-START$", r"BENCH: seq-write ", r"BENCH: seq-read ",
                     r"BENCH: rand-read-4k "]
 
