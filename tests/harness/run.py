@@ -2261,6 +2261,10 @@ def disk_jobs():
         expect(b, [
             ("boot-volume file opened", r"^disk selftest: \[disks\] file:/disk/boot.img: 4096 sectors, read-write$"),
             ("file by volume label", r"^disk selftest: \[disks\] file:MHDATA:/vm/data.img: 2048 sectors, read-write$"),
+            ("boot-volume file through BlockIo at its extents",
+             r"^disk file:/disk/boot.img: \d+ extents, direct block access$"),
+            ("file on a labelled volume through BlockIo at its extents",
+             r"^disk file:MHDATA:/vm/data.img: \d+ extents, direct block access$"),
             ("file by partition GUID, read-only",
              rf"^disk selftest: \[disks\] file:{DISK_GUID_FAT}:/vm/data.img: 2048 sectors, read-only$"),
             ("partition by GUID", rf"^disk selftest: \[disks\] partuuid:{DISK_GUID_RAW}: 8192 sectors, read-write$"),
@@ -2442,7 +2446,9 @@ def linux_disk_jobs():
         data_volume(data_fat, 2 * LINUX_DISK_MIB + 96, "MHDISK", [f"{img}=/linux/disk.img"])
         b1 = linux_disk_svm_boot(f"{name}-1", data_fat, LINUX_DISK_MIB)
         written, verified = linux_disk_results(b1, "[linux] ")
-        expect(b1, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
+        expect(b1, [("the image on the FAT volume read and written through BlockIo",
+                     r"^disk file:MHDISK:/linux/disk\.img: \d+ extents, direct block access$"),
+                    ("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
                     ("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
         check(f"{b1.name}: data written, then verified after the VM restart",
               written is not None and verified == [(written, 2)],
