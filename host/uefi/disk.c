@@ -19,11 +19,28 @@
 #define MAP_EXTENTS 4096	/* more fragmented files stay on the file protocol */
 #define MAP_CHECK_BYTES 4096	/* compared through both paths at the start, middle and end */
 #define MAP_VERIFIED_MAX 32
+#define VOLUMES_MAX 16
 /* UEFI 10.3.5.1: the hard-drive media node is 42 bytes; gnu-efi's struct is not packed. */
 #define HD_NODE_BYTES (offsetof(HARDDRIVE_DEVICE_PATH, SignatureType) + 1)
 
+/*
+ * How this run uses each FAT volume holding read-write images.  The FAT driver caches pages of
+ * the data region (OVMF: 64 KiB pages on FAT16/32) and writes a dirty page back whole.
+ * Once an image was written through BlockIo, the cache may hold stale copies of its clusters,
+ * which a write through the file protocol to a cluster in the same page would put back.  So a
+ * volume's read-write images go all directly or all through the file protocol.
+ */
+struct volume_use {
+	EFI_HANDLE handle;
+	bool direct;		/* a read-write image on it went through BlockIo in this run */
+	u32 fs_writers;		/* read-write images open on it through the file protocol */
+};
+
+static struct volume_use volumes[VOLUMES_MAX];
+
 struct file_disk {
 	EFI_FILE_HANDLE root, file;
+	struct volume_use *fs_writer;	/* counted in its fs_writers */
 	/* Direct block access (map.count != 0): the volume's BlockIo at the file's extents. */
 	EFI_BLOCK_IO *bio;
 	struct disk_blocks blocks;
@@ -315,6 +332,8 @@ static void file_close(struct blk_backend *b)
 		fd->file->Flush(fd->file);
 	fd->file->Close(fd->file);
 	fd->root->Close(fd->root);
+	if (fd->fs_writer)
+		fd->fs_writer->fs_writers--;
 	file_free(fd);
 	b->priv = NULL;
 }
@@ -324,6 +343,20 @@ static const struct blk_backend_ops file_ops = {
 };
 
 /* ---- file: through BlockIo at the file's extents ---- */
+
+/* The record of volume h, made on first use; NULL when the table is full. */
+static struct volume_use *volume_use_of(EFI_HANDLE h)
+{
+	for (u32 i = 0; i < VOLUMES_MAX; i++) {
+		if (volumes[i].handle == h)
+			return &volumes[i];
+		if (!volumes[i].handle) {
+			volumes[i].handle = h;
+			return &volumes[i];
+		}
+	}
+	return NULL;
+}
 
 static int map_read(void *ctx, u64 off, void *buf, u32 len)
 {
@@ -447,6 +480,40 @@ out:
 	return r;
 }
 
+/*
+ * Direct block access when the map allows it, else the file protocol (each said in one line);
+ * a read-write image the file protocol would write on a volume written directly is refused.
+ */
+static int open_access(const struct cfg_disk *d, struct blk_backend *b, struct file_disk *fd,
+		       EFI_HANDLE volume, u64 file_size, char *err, size_t errlen)
+{
+	struct volume_use *vu = volume_use_of(volume);
+	char why[96], text[200];
+
+	if (!vu)
+		fmt_snprintf(why, sizeof(why), "more than %u volumes in use", VOLUMES_MAX);
+	else if (!d->readonly && vu->fs_writers)
+		fmt_snprintf(why, sizeof(why), "another read-write image on its volume uses it");
+	else if (!map_open(d, fd, volume, file_size, why, sizeof(why))) {
+		if (!d->readonly)
+			vu->direct = true;
+		log_info("disk %s: %u extents, direct block access\n", b->name, fd->map.count);
+		return 0;
+	}
+	if (!d->readonly && vu && vu->direct) {
+		fmt_snprintf(text, sizeof(text), "%s; other images on its volume are written directly "
+			     "(use ',ro' or another volume)", why);
+		refuse(d, err, errlen, text);
+		return -EBUSY;
+	}
+	if (!d->readonly && vu) {
+		vu->fs_writers++;
+		fd->fs_writer = vu;
+	}
+	log_info("disk %s: through the file protocol: %s\n", b->name, why);
+	return 0;
+}
+
 /* The volume's root directory, and the handle carrying its file system (and BlockIo). */
 static int open_root(const struct cfg_disk *d, EFI_FILE_HANDLE *root, EFI_HANDLE *volume,
 		     char *err, size_t errlen)
@@ -549,11 +616,12 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 		b->sectors = info.info.FileSize / BLK_SECTOR_SIZE;
 		b->read_only = d->readonly;
 		set_name(d, b);
-		if (!map_open(d, fd, volume, info.info.FileSize, why, sizeof(why)))
-			log_info("disk %s: %u extents, direct block access\n", b->name, fd->map.count);
-		else
-			log_info("disk %s: through the file protocol: %s\n", b->name, why);
-		return 0;
+		r = open_access(d, b, fd, volume, info.info.FileSize, err, errlen);
+		if (!r)
+			return 0;
+		file_free(fd);
+		b->ops = NULL;
+		b->priv = NULL;
 	}
 	f->Close(f);
 	root->Close(root);
