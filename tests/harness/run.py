@@ -2252,7 +2252,9 @@ def disk_jobs():
             f"disk = partuuid:{DISK_GUID_RO}, ro",
             "disk = file:NOSUCH:/vm/data.img",
             "disk = partuuid:4d480001-6469-736b-8000-0000000000ff",
-            f"disk = partuuid:{DISK_GUID_4K}",
+            f"disk = partuuid:{DISK_GUID_4K}", "",
+            "[vm frag]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
             "disk = file:MHDATA:/vm/frag.img",
             "disk = file:MHDATA:/vm/frag.img, ro",
         ]
@@ -2288,7 +2290,7 @@ def disk_jobs():
                     r"\(use ',ro' or another volume\)$"),
             ("a file in 4201 pieces is read through the file protocol",
              r"^disk file:MHDATA:/vm/frag.img: through the file protocol: more than 4096 extents$"),
-            ("the file-protocol image opened", r"^disk selftest: \[more\] file:MHDATA:/vm/frag.img: 17200 sectors, read-only$"),
+            ("the file-protocol image opened", r"^disk selftest: \[frag\] file:MHDATA:/vm/frag.img: 17200 sectors, read-only$"),
             ("file by partition GUID, read-only",
              rf"^disk selftest: \[disks\] file:{DISK_GUID_FAT}:/vm/data.img: 2048 sectors, read-only$"),
             ("partition by GUID", rf"^disk selftest: \[disks\] partuuid:{DISK_GUID_RAW}: 8192 sectors, read-write$"),
@@ -2317,6 +2319,9 @@ def disk_jobs():
             ("VM refused at its first bad disk",
              rf"^\[disks\] error: macrohard.cfg line {line['disk = file:/disk/odd.img']}: disk 5: "
              r"disk file:/disk/odd.img: size 1000 bytes is not a non-zero multiple of 512$"),
+            ("the third VM refused at its image that cannot be mapped",
+             rf"^\[frag\] error: macrohard.cfg line {line['disk = file:MHDATA:/vm/frag.img']}: disk 0: "
+             r"disk file:MHDATA:/vm/frag.img: more than 4096 extents"),
             ("the other VM refused too",
              rf"^\[more\] error: macrohard.cfg line {line['disk = label:twin']}: disk 1: disk label:twin: "
              r"2 partitions match"),
