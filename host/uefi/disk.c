@@ -1,24 +1,65 @@
-/* Firmware-hosted disks: raw image files through the firmware's file protocol (file:PATH on the
- * boot volume, file:VOLUME:PATH on a FAT volume found by label or partition GUID) and whole GPT
- * partitions through BlockIo (partuuid:, label:).  Every firmware call runs on the boot CPU. */
+/* Firmware-hosted disks: raw image files (file:PATH on the boot volume, file:VOLUME:PATH on a FAT
+ * volume found by label or partition GUID), through BlockIo at the places the file's FAT extent
+ * map gives or else through the firmware's file protocol, and whole GPT partitions through
+ * BlockIo (partuuid:, label:).  Every firmware call runs on the boot CPU. */
 #include "boot/config.h"
 #include "devices/virtio/blk_backend.h"
 #include "host/host.h"
 #include "host/uefi/disk_util.h"
+#include "host/uefi/fat_map.h"
 #include "host/uefi/uefi.h"
 #include "lib/errno.h"
 #include "lib/format.h"
+#include "lib/log.h"
 #include "lib/string.h"
 
 #define DISK_PATH_UNITS 260
 #define DISK_BOUNCE_BYTES (64u << 10)
 #define FS_INFO_BYTES 512
+#define MAP_EXTENTS 4096	/* more fragmented files stay on the file protocol */
+#define MAP_CHECK_BYTES 4096	/* compared through both paths at the start, middle and end */
+#define MAP_VERIFIED_MAX 32
+#define VOLUMES_MAX 16
 /* UEFI 10.3.5.1: the hard-drive media node is 42 bytes; gnu-efi's struct is not packed. */
 #define HD_NODE_BYTES (offsetof(HARDDRIVE_DEVICE_PATH, SignatureType) + 1)
 
+/*
+ * How this run uses each FAT volume holding read-write images.  The FAT driver caches pages of
+ * the data region (OVMF: 64 KiB pages on FAT16/32) and writes a dirty page back whole.
+ * Once an image was written through BlockIo, the cache may hold stale copies of its clusters,
+ * which a write through the file protocol to a cluster in the same page would put back.  So a
+ * volume's read-write images go all directly or all through the file protocol.
+ */
+struct volume_use {
+	EFI_HANDLE handle;
+	bool direct;		/* a read-write image on it went through BlockIo in this run */
+	u32 fs_writers;		/* read-write images open on it through the file protocol */
+};
+
+static struct volume_use volumes[VOLUMES_MAX];
+
 struct file_disk {
 	EFI_FILE_HANDLE root, file;
+	struct volume_use *fs_writer;	/* counted in its fs_writers */
+	/* Direct block access (map.count != 0): the volume's BlockIo at the file's extents. */
+	EFI_BLOCK_IO *bio;
+	struct disk_blocks blocks;
+	u64 bounce_pages;
+	struct fat_map map;
 };
+
+/*
+ * Files mapped and checked against the file protocol earlier in this run.  A reopened one is
+ * not read through the file protocol again: the FAT driver may still cache what it read at the
+ * first check, from before the guest wrote there through BlockIo.
+ */
+struct map_seen {
+	EFI_HANDLE volume;
+	u64 first_vol_off, size;
+};
+
+static struct map_seen map_verified[MAP_VERIFIED_MAX];
+static u32 map_verified_count;
 
 struct part_disk {
 	EFI_BLOCK_IO *bio;
@@ -175,22 +216,27 @@ static bool match_fs_volume(EFI_HANDLE h, const void *arg)
 	return handle_fs_label_is(h, d->volume);
 }
 
-/* ---- file: ---- */
-
-static int file_seek(struct file_disk *fd, u64 sector)
+/* Whole blocks through BlockIo: the xfer of struct disk_blocks for files and partitions. */
+static int bio_xfer(void *ctx, u64 lba, void *buf, u64 bytes, bool write)
 {
-	return status_to_err(fd->file->SetPosition(fd->file, sector * BLK_SECTOR_SIZE));
+	EFI_BLOCK_IO *bio = ctx;
+	EFI_STATUS s;
+
+	if (write)
+		s = bio->WriteBlocks(bio, bio->Media->MediaId, lba, bytes, buf);
+	else
+		s = bio->ReadBlocks(bio, bio->Media->MediaId, lba, bytes, buf);
+	return s ? -EIO : 0;
 }
 
-static int file_read(struct blk_backend *b, u64 sector, void *buf, u64 len)
+/* ---- file: ---- */
+
+static int file_proto_read(struct file_disk *fd, u64 off, void *buf, u64 len)
 {
-	struct file_disk *fd = b->priv;
 	UINTN got = len;
 	int err;
 
-	if (!on_bsp())
-		return -EIO;
-	err = file_seek(fd, sector);
+	err = status_to_err(fd->file->SetPosition(fd->file, off));
 	if (err)
 		return err;
 	err = status_to_err(fd->file->Read(fd->file, &got, buf));
@@ -199,12 +245,48 @@ static int file_read(struct blk_backend *b, u64 sector, void *buf, u64 len)
 	return err;
 }
 
+/* Through the map: split at extent boundaries, each piece one run of 512-byte sectors. */
+static int file_direct_rw(struct file_disk *fd, u64 sector, void *buf, u64 len, bool write)
+{
+	u64 off = sector * BLK_SECTOR_SIZE;
+	u8 *p = buf;
+
+	while (len) {
+		u64 vol_off, n;
+
+		if (fat_map_locate(&fd->map, off, &vol_off, &n) || vol_off % BLK_SECTOR_SIZE)
+			return -EIO;
+		if (n > len)
+			n = len;
+		if (n % BLK_SECTOR_SIZE ||
+		    disk_blocks_rw(&fd->blocks, vol_off / BLK_SECTOR_SIZE, p, n, write))
+			return -EIO;
+		off += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int file_read(struct blk_backend *b, u64 sector, void *buf, u64 len)
+{
+	struct file_disk *fd = b->priv;
+
+	if (!on_bsp())
+		return -EIO;
+	if (fd->map.count)
+		return file_direct_rw(fd, sector, buf, len, false);
+	return file_proto_read(fd, sector * BLK_SECTOR_SIZE, buf, len);
+}
+
 static int file_flush(struct blk_backend *b)
 {
 	struct file_disk *fd = b->priv;
 
 	if (!on_bsp())
 		return -EIO;
+	if (fd->map.count)
+		return fd->bio->FlushBlocks(fd->bio) ? -EIO : 0;
 	return fd->file->Flush(fd->file) ? -EIO : 0;
 }
 
@@ -216,7 +298,10 @@ static int file_write(struct blk_backend *b, u64 sector, const void *buf, u64 le
 
 	if (!on_bsp() || b->read_only)
 		return -EIO;
-	err = file_seek(fd, sector);
+	/* The caller keeps requests inside the file: a write never extends it. */
+	if (fd->map.count)
+		return file_direct_rw(fd, sector, (void *)buf, len, true);
+	err = status_to_err(fd->file->SetPosition(fd->file, sector * BLK_SECTOR_SIZE));
 	if (err)
 		return err;
 	/* A short or failed write is an I/O error: the guest must not believe it landed. */
@@ -225,17 +310,31 @@ static int file_write(struct blk_backend *b, u64 sector, const void *buf, u64 le
 	return 0;
 }
 
+static void file_free(struct file_disk *fd)
+{
+	if (fd->blocks.bounce)
+		host_pages_free((u64)(uintptr_t)fd->blocks.bounce, fd->bounce_pages);
+	if (fd->map.ext)
+		free_state(fd->map.ext, MAP_EXTENTS * sizeof(struct fat_extent));
+	free_state(fd, sizeof(*fd));
+}
+
 static void file_close(struct blk_backend *b)
 {
 	struct file_disk *fd = b->priv;
 
 	if (!fd)
 		return;
-	if (!b->read_only)
+	/* Direct: the file protocol wrote nothing, so it has nothing to flush. */
+	if (!b->read_only && fd->map.count)
+		fd->bio->FlushBlocks(fd->bio);
+	else if (!b->read_only)
 		fd->file->Flush(fd->file);
 	fd->file->Close(fd->file);
 	fd->root->Close(fd->root);
-	free_state(fd, sizeof(*fd));
+	if (fd->fs_writer)
+		fd->fs_writer->fs_writers--;
+	file_free(fd);
 	b->priv = NULL;
 }
 
@@ -243,7 +342,181 @@ static const struct blk_backend_ops file_ops = {
 	.read = file_read, .write = file_write, .flush = file_flush, .close = file_close,
 };
 
-static int open_root(const struct cfg_disk *d, EFI_FILE_HANDLE *root, char *err, size_t errlen)
+/* ---- file: through BlockIo at the file's extents ---- */
+
+/* The record of volume h, made on first use; NULL when the table is full. */
+static struct volume_use *volume_use_of(EFI_HANDLE h)
+{
+	for (u32 i = 0; i < VOLUMES_MAX; i++) {
+		if (volumes[i].handle == h)
+			return &volumes[i];
+		if (!volumes[i].handle) {
+			volumes[i].handle = h;
+			return &volumes[i];
+		}
+	}
+	return NULL;
+}
+
+static int map_read(void *ctx, u64 off, void *buf, u32 len)
+{
+	return disk_blocks_rw(ctx, off / BLK_SECTOR_SIZE, buf, len, false);
+}
+
+static bool map_was_verified(EFI_HANDLE volume, const struct fat_map *m)
+{
+	for (u32 i = 0; i < map_verified_count; i++)
+		if (map_verified[i].volume == volume && map_verified[i].size == m->size &&
+		    map_verified[i].first_vol_off == m->ext[0].vol_off)
+			return true;
+	return false;
+}
+
+/* The start, the middle and the end of the file, through the file protocol and through the map. */
+static int map_check(struct file_disk *fd, u8 *a, u8 *b)
+{
+	u64 size = fd->map.size, len = size < MAP_CHECK_BYTES ? size : MAP_CHECK_BYTES;
+	u64 at[3] = { 0, size / 2 / BLK_SECTOR_SIZE * BLK_SECTOR_SIZE, size - len };
+
+	for (u32 i = 0; i < ARRAY_SIZE(at); i++) {
+		u64 n = size - at[i] < len ? size - at[i] : len;
+
+		if (file_proto_read(fd, at[i], a, n) ||
+		    file_direct_rw(fd, at[i] / BLK_SECTOR_SIZE, b, n, false))
+			return -EIO;
+		if (memcmp(a, b, n))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Sets up direct block access for an open file of file_size bytes on volume: the FAT volume's
+ * BlockIo, the file's extents read from it, checked against the file protocol.  0, or an error
+ * and the reason in why (the file protocol is used then).
+ */
+static int map_open(const struct cfg_disk *d, struct file_disk *fd, EFI_HANDLE volume,
+		    u64 file_size, char *why, size_t whylen)
+{
+	EFI_GUID bio_guid = BLOCK_IO_PROTOCOL;
+	struct fat_map_volume vol;
+	EFI_BLOCK_IO *bio;
+	u64 bounce_bytes;
+	u8 *scratch;
+	int r;
+
+	if (uefi_bs->HandleProtocol(volume, &bio_guid, (void **)&bio) || !bio || !bio->Media) {
+		fmt_snprintf(why, whylen, "no BlockIo on the volume");
+		return -ENODEV;
+	}
+	if (!bio->Media->MediaPresent || (bio->Media->ReadOnly && !d->readonly)) {
+		fmt_snprintf(why, whylen, "the volume's BlockIo has no medium or is read-only");
+		return -ENODEV;
+	}
+	bounce_bytes = bio->Media->BlockSize > DISK_BOUNCE_BYTES ? bio->Media->BlockSize : DISK_BOUNCE_BYTES;
+	fd->bounce_pages = ALIGN_UP(bounce_bytes, PAGE_SIZE) / PAGE_SIZE;
+	fd->bio = bio;
+	fd->blocks = (struct disk_blocks){
+		.ctx = bio,
+		.block_size = bio->Media->BlockSize,
+		.align = bio->Media->IoAlign,
+		.bounce = (u8 *)(uintptr_t)host_pages_alloc(fd->bounce_pages),
+		.bounce_size = bounce_bytes,
+		.xfer = bio_xfer,
+	};
+	fd->map.ext = alloc_state(MAP_EXTENTS * sizeof(struct fat_extent));
+	fd->map.capacity = MAP_EXTENTS;
+	scratch = alloc_state(FAT_MAP_SCRATCH_BYTES);
+	if (!fd->blocks.bounce || !fd->map.ext || !scratch) {
+		fmt_snprintf(why, whylen, "out of memory");
+		r = -ENOMEM;
+		goto out;
+	}
+	if (disk_blocks_check(&fd->blocks)) {
+		fmt_snprintf(why, whylen, "unsupported block size %u or alignment %u",
+			     bio->Media->BlockSize, bio->Media->IoAlign);
+		r = -EINVAL;
+		goto out;
+	}
+	vol = (struct fat_map_volume){
+		.read = map_read, .ctx = &fd->blocks, .scratch = scratch,
+		.bytes = disk_blocks_sectors(bio->Media->BlockSize, bio->Media->LastBlock) * BLK_SECTOR_SIZE,
+	};
+	r = fat_map_build(&fd->map, &vol, d->target);
+	if (r == -ENOSPC)
+		fmt_snprintf(why, whylen, "more than %u extents", MAP_EXTENTS);
+	else if (r)
+		fmt_snprintf(why, whylen, "its FAT extents cannot be read (%s)", err_name(r));
+	else if (fd->map.size != file_size || !fd->map.count)
+		fmt_snprintf(why, whylen, "the FAT entry says %llu bytes", (unsigned long long)fd->map.size);
+	if (r || fd->map.size != file_size || !fd->map.count) {
+		r = r ? r : -EINVAL;
+		goto out;
+	}
+	if (!map_was_verified(volume, &fd->map)) {
+		r = map_check(fd, scratch, scratch + MAP_CHECK_BYTES);
+		if (r) {
+			fmt_snprintf(why, whylen, r == -EIO ? "a check read failed"
+						   : "its extents do not hold what the file protocol reads");
+			goto out;
+		}
+		if (map_verified_count < MAP_VERIFIED_MAX)
+			map_verified[map_verified_count++] = (struct map_seen){
+				volume, fd->map.ext[0].vol_off, fd->map.size };
+	}
+out:
+	if (scratch)
+		free_state(scratch, FAT_MAP_SCRATCH_BYTES);
+	if (r) {
+		/* Back to the file protocol: nothing of this is needed. */
+		if (fd->blocks.bounce)
+			host_pages_free((u64)(uintptr_t)fd->blocks.bounce, fd->bounce_pages);
+		if (fd->map.ext)
+			free_state(fd->map.ext, MAP_EXTENTS * sizeof(struct fat_extent));
+		fd->blocks.bounce = NULL;
+		fd->map.ext = NULL;
+		fd->map.count = 0;
+	}
+	return r;
+}
+
+/*
+ * Direct block access when the map allows it, else the file protocol (each said in one line);
+ * a read-write image the file protocol would write on a volume written directly is refused.
+ */
+static int open_access(const struct cfg_disk *d, struct blk_backend *b, struct file_disk *fd,
+		       EFI_HANDLE volume, u64 file_size, char *err, size_t errlen)
+{
+	struct volume_use *vu = volume_use_of(volume);
+	char why[96], text[200];
+
+	if (!vu)
+		fmt_snprintf(why, sizeof(why), "more than %u volumes in use", VOLUMES_MAX);
+	else if (!d->readonly && vu->fs_writers)
+		fmt_snprintf(why, sizeof(why), "another read-write image on its volume uses it");
+	else if (!map_open(d, fd, volume, file_size, why, sizeof(why))) {
+		if (!d->readonly)
+			vu->direct = true;
+		log_info("disk %s: %u extents, direct block access\n", b->name, fd->map.count);
+		return 0;
+	}
+	if (!d->readonly && vu && vu->direct) {
+		fmt_snprintf(text, sizeof(text), "%s; other images on its volume are written directly "
+			     "(use ',ro' or another volume)", why);
+		refuse(d, err, errlen, text);
+		return -EBUSY;
+	}
+	if (!d->readonly && vu) {
+		vu->fs_writers++;
+		fd->fs_writer = vu;
+	}
+	log_info("disk %s: through the file protocol: %s\n", b->name, why);
+	return 0;
+}
+
+/* The volume's root directory, and the handle carrying its file system (and BlockIo). */
+static int open_root(const struct cfg_disk *d, EFI_FILE_HANDLE *root, EFI_HANDLE *volume,
+		     char *err, size_t errlen)
 {
 	EFI_GUID loaded_guid = LOADED_IMAGE_PROTOCOL, fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
 	EFI_FILE_IO_INTERFACE *fs;
@@ -278,6 +551,7 @@ static int open_root(const struct cfg_disk *d, EFI_FILE_HANDLE *root, char *err,
 		refuse(d, err, errlen, "the volume's file system cannot be opened");
 		return -EIO;
 	}
+	*volume = h;
 	return 0;
 }
 
@@ -291,6 +565,7 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 	CHAR16 wpath[DISK_PATH_UNITS];
 	UINTN len = sizeof(info);
 	EFI_FILE_HANDLE root, f;
+	EFI_HANDLE volume;
 	struct file_disk *fd;
 	EFI_STATUS s;
 	char why[96];
@@ -301,7 +576,7 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 		refuse(d, err, errlen, "path too long");
 		return -ENAMETOOLONG;
 	}
-	r = open_root(d, &root, err, errlen);
+	r = open_root(d, &root, &volume, err, errlen);
 	if (r)
 		return r;
 	/* Never EFI_FILE_MODE_CREATE: a missing image is a configuration error. */
@@ -341,7 +616,12 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 		b->sectors = info.info.FileSize / BLK_SECTOR_SIZE;
 		b->read_only = d->readonly;
 		set_name(d, b);
-		return 0;
+		r = open_access(d, b, fd, volume, info.info.FileSize, err, errlen);
+		if (!r)
+			return 0;
+		file_free(fd);
+		b->ops = NULL;
+		b->priv = NULL;
 	}
 	f->Close(f);
 	root->Close(root);
@@ -349,18 +629,6 @@ static int open_file(const struct cfg_disk *d, struct blk_backend *b, char *err,
 }
 
 /* ---- partuuid: and label: ---- */
-
-static int part_xfer(void *ctx, u64 lba, void *buf, u64 bytes, bool write)
-{
-	EFI_BLOCK_IO *bio = ctx;
-	EFI_STATUS s;
-
-	if (write)
-		s = bio->WriteBlocks(bio, bio->Media->MediaId, lba, bytes, buf);
-	else
-		s = bio->ReadBlocks(bio, bio->Media->MediaId, lba, bytes, buf);
-	return s ? -EIO : 0;
-}
 
 static int part_read(struct blk_backend *b, u64 sector, void *buf, u64 len)
 {
@@ -469,7 +737,7 @@ static int open_partition(const struct cfg_disk *d, struct blk_backend *b, char 
 		.align = bio->Media->IoAlign,
 		.bounce = (u8 *)(uintptr_t)host_pages_alloc(pd->bounce_pages),
 		.bounce_size = bounce_bytes,
-		.xfer = part_xfer,
+		.xfer = bio_xfer,
 	};
 	if (!pd->blocks.bounce || disk_blocks_check(&pd->blocks)) {
 		fmt_snprintf(why, sizeof(why), "unsupported block size %u or alignment %u",

@@ -2211,6 +2211,22 @@ def disk_jobs():
              str(24 << 10)], capture_output=True)
         run(["mmd", "-i", f"{data}@@{fat_off}", "::/vm"])
         run(["mcopy", "-i", f"{data}@@{fat_off}", inner, "::/vm/data.img"])
+        # More pieces than direct access maps (4096 extents): 4,200 one-cluster files with
+        # 4,200 more between them, those deleted, then an image written into the holes.
+        frag_dir = os.path.join(d, "frag")
+        os.makedirs(frag_dir, exist_ok=True)
+        names = [f"{p}{i}.BIN" for i in range(4200) for p in "AB"]
+        for n in names:
+            with open(os.path.join(frag_dir, n), "wb") as f:
+                f.write(b"\x22" * 512)
+        run(["mmd", "-i", f"{data}@@{fat_off}", "::/frag"])
+        subprocess.run(["mcopy", "-i", f"{os.path.abspath(data)}@@{fat_off}"] + names + ["::/frag/"],
+                       check=True, cwd=frag_dir)
+        run(["mdel", "-i", f"{data}@@{fat_off}", "::/frag/A*"])
+        frag = os.path.join(d, "frag.img")
+        with open(frag, "wb") as f:
+            f.truncate(4300 * 2048)
+        run(["mcopy", "-i", f"{data}@@{fat_off}", frag, "::/vm/frag.img"])
         rodisk = os.path.join(d, "rodisk.img")
         (ro_off,) = gpt_disk(rodisk, 8, [(2, "mhro", DISK_GUID_RO)])
         disk4k = os.path.join(d, "disk4k.img")
@@ -2236,7 +2252,11 @@ def disk_jobs():
             f"disk = partuuid:{DISK_GUID_RO}, ro",
             "disk = file:NOSUCH:/vm/data.img",
             "disk = partuuid:4d480001-6469-736b-8000-0000000000ff",
-            f"disk = partuuid:{DISK_GUID_4K}",
+            f"disk = partuuid:{DISK_GUID_4K}", "",
+            "[vm frag]", "memory = 32M", "kernel = /guests/boot_mb1.bin",
+            "initrd = /guests/boot_mb1.bin", "cmdline = mb1 boot check",
+            "disk = file:MHDATA:/vm/frag.img",
+            "disk = file:MHDATA:/vm/frag.img, ro",
         ]
         line = {text: i for i, text in enumerate(lines, 1)}
         config = os.path.join(d, "disk.cfg")
@@ -2261,6 +2281,16 @@ def disk_jobs():
         expect(b, [
             ("boot-volume file opened", r"^disk selftest: \[disks\] file:/disk/boot.img: 4096 sectors, read-write$"),
             ("file by volume label", r"^disk selftest: \[disks\] file:MHDATA:/vm/data.img: 2048 sectors, read-write$"),
+            ("boot-volume file through BlockIo at its extents",
+             r"^disk file:/disk/boot.img: \d+ extents, direct block access$"),
+            ("file on a labelled volume through BlockIo at its extents",
+             r"^disk file:MHDATA:/vm/data.img: \d+ extents, direct block access$"),
+            refused("disk = file:MHDATA:/vm/frag.img",
+                    r"more than 4096 extents; other images on its volume are written directly "
+                    r"\(use ',ro' or another volume\)$"),
+            ("a file in 4201 pieces is read through the file protocol",
+             r"^disk file:MHDATA:/vm/frag.img: through the file protocol: more than 4096 extents$"),
+            ("the file-protocol image opened", r"^disk selftest: \[frag\] file:MHDATA:/vm/frag.img: 17200 sectors, read-only$"),
             ("file by partition GUID, read-only",
              rf"^disk selftest: \[disks\] file:{DISK_GUID_FAT}:/vm/data.img: 2048 sectors, read-only$"),
             ("partition by GUID", rf"^disk selftest: \[disks\] partuuid:{DISK_GUID_RAW}: 8192 sectors, read-write$"),
@@ -2284,11 +2314,14 @@ def disk_jobs():
              rf"^disk selftest: \[more\] partuuid:{DISK_GUID_4K}: 8192 sectors, read-write$"),
             ("4 KiB blocks: partial blocks at both ends read back",
              rf"^disk selftest: PASS: partuuid:{DISK_GUID_4K}: pattern at sector 4095 \(3 sectors\) after reopening$"),
-            ("summary", r"^disk selftest: SUMMARY: 15 disks, \d+ passed, 0 failed$"),
+            ("summary", r"^disk selftest: SUMMARY: 17 disks, \d+ passed, 0 failed$"),
             # Then each VM is refused at its first bad disk, with the line named.
             ("VM refused at its first bad disk",
              rf"^\[disks\] error: macrohard.cfg line {line['disk = file:/disk/odd.img']}: disk 5: "
              r"disk file:/disk/odd.img: size 1000 bytes is not a non-zero multiple of 512$"),
+            ("the third VM refused at its image that cannot be mapped",
+             rf"^\[frag\] error: macrohard.cfg line {line['disk = file:MHDATA:/vm/frag.img']}: disk 0: "
+             r"disk file:MHDATA:/vm/frag.img: more than 4096 extents"),
             ("the other VM refused too",
              rf"^\[more\] error: macrohard.cfg line {line['disk = label:twin']}: disk 1: disk label:twin: "
              r"2 partitions match"),
@@ -2296,8 +2329,8 @@ def disk_jobs():
         ], absent=[("no FAIL line", r"^disk selftest: FAIL"), ("no panic", r"PANIC"),
                    ("no guest ran", r"^\[\w+\] SUMMARY")])
         m = re.search(r"^disk selftest: SUMMARY: \d+ disks, (\d+) passed", b.serial, re.M)
-        # 12 checks on each of the 4 read-write disks, 3 on each of the 4 read-only ones.
-        check(f"{b.name}: all 60 selftest checks ran", bool(m) and int(m.group(1)) == 60,
+        # 12 checks on each of the 4 read-write disks, 3 on each of the 5 read-only ones.
+        check(f"{b.name}: all 63 selftest checks ran", bool(m) and int(m.group(1)) == 63,
               m.group(0) if m else "no summary")
         # What the firmware wrote must be in the image files once the emulator has ended.
         out = os.path.join(d, "boot.out")
@@ -2307,6 +2340,10 @@ def disk_jobs():
         subprocess.run(["mcopy", "-o", "-i", f"{data}@@{fat_off}", "::/vm/data.img", out], check=True)
         with open(out, "rb") as f:
             check(f"{b.name}: file:MHDATA:/vm/data.img holds the pattern", disk_holds_pattern(f.read()))
+        subprocess.run(["mcopy", "-o", "-i", f"{data}@@{fat_off}", "::/vm/frag.img", out], check=True)
+        with open(out, "rb") as f:
+            check(f"{b.name}: the refused and the read-only image file:MHDATA:/vm/frag.img are unchanged",
+                  f.read() == bytes(4300 * 2048))
         with open(data, "rb") as f:
             f.seek(raw_off)
             check(f"{b.name}: partuuid:{DISK_GUID_RAW} holds the pattern in the partition",
@@ -2442,7 +2479,9 @@ def linux_disk_jobs():
         data_volume(data_fat, 2 * LINUX_DISK_MIB + 96, "MHDISK", [f"{img}=/linux/disk.img"])
         b1 = linux_disk_svm_boot(f"{name}-1", data_fat, LINUX_DISK_MIB)
         written, verified = linux_disk_results(b1, "[linux] ")
-        expect(b1, [("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
+        expect(b1, [("the image on the FAT volume read and written through BlockIo",
+                     r"^disk file:MHDISK:/linux/disk\.img: \d+ extents, direct block access$"),
+                    ("VM restarted by the guest", r"^\[linux\] restarted \(1 time\)$"),
                     ("powered off", POWEROFF)], absent=[("no panic", r"PANIC")])
         check(f"{b1.name}: data written, then verified after the VM restart",
               written is not None and verified == [(written, 2)],
