@@ -229,6 +229,22 @@ static int bio_xfer(void *ctx, u64 lba, void *buf, u64 bytes, bool write)
 	return s ? -EIO : 0;
 }
 
+/* 512-byte sectors on a BlockIo device, with a bounce buffer of at least 64 KiB (one block). */
+static void bio_blocks_init(struct disk_blocks *blocks, u64 *bounce_pages, EFI_BLOCK_IO *bio)
+{
+	u64 bounce_bytes = MAX((u64)bio->Media->BlockSize, (u64)DISK_BOUNCE_BYTES);
+
+	*bounce_pages = ALIGN_UP(bounce_bytes, PAGE_SIZE) / PAGE_SIZE;
+	*blocks = (struct disk_blocks){
+		.ctx = bio,
+		.block_size = bio->Media->BlockSize,
+		.align = bio->Media->IoAlign,
+		.bounce = (u8 *)(uintptr_t)host_pages_alloc(*bounce_pages),
+		.bounce_size = bounce_bytes,
+		.xfer = bio_xfer,
+	};
+}
+
 /* ---- file: ---- */
 
 static int file_proto_read(struct file_disk *fd, u64 off, void *buf, u64 len)
@@ -401,7 +417,6 @@ static int map_open(const struct cfg_disk *d, struct file_disk *fd, EFI_HANDLE v
 	EFI_GUID bio_guid = BLOCK_IO_PROTOCOL;
 	struct fat_map_volume vol;
 	EFI_BLOCK_IO *bio;
-	u64 bounce_bytes;
 	u8 *scratch;
 	int r;
 
@@ -413,17 +428,8 @@ static int map_open(const struct cfg_disk *d, struct file_disk *fd, EFI_HANDLE v
 		fmt_snprintf(why, whylen, "the volume's BlockIo has no medium or is read-only");
 		return -ENODEV;
 	}
-	bounce_bytes = bio->Media->BlockSize > DISK_BOUNCE_BYTES ? bio->Media->BlockSize : DISK_BOUNCE_BYTES;
-	fd->bounce_pages = ALIGN_UP(bounce_bytes, PAGE_SIZE) / PAGE_SIZE;
 	fd->bio = bio;
-	fd->blocks = (struct disk_blocks){
-		.ctx = bio,
-		.block_size = bio->Media->BlockSize,
-		.align = bio->Media->IoAlign,
-		.bounce = (u8 *)(uintptr_t)host_pages_alloc(fd->bounce_pages),
-		.bounce_size = bounce_bytes,
-		.xfer = bio_xfer,
-	};
+	bio_blocks_init(&fd->blocks, &fd->bounce_pages, bio);
 	fd->map.ext = alloc_state(MAP_EXTENTS * sizeof(struct fat_extent));
 	fd->map.capacity = MAP_EXTENTS;
 	scratch = alloc_state(FAT_MAP_SCRATCH_BYTES);
@@ -700,7 +706,6 @@ static int open_partition(const struct cfg_disk *d, struct blk_backend *b, char 
 	struct part_disk *pd;
 	char why[96];
 	u32 count;
-	u64 bounce_bytes;
 	int r;
 
 	r = find_handle(&bio_guid, match_partition, d, &h, &count);
@@ -728,17 +733,8 @@ static int open_partition(const struct cfg_disk *d, struct blk_backend *b, char 
 		refuse(d, err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	bounce_bytes = bio->Media->BlockSize > DISK_BOUNCE_BYTES ? bio->Media->BlockSize : DISK_BOUNCE_BYTES;
-	pd->bounce_pages = ALIGN_UP(bounce_bytes, PAGE_SIZE) / PAGE_SIZE;
 	pd->bio = bio;
-	pd->blocks = (struct disk_blocks){
-		.ctx = bio,
-		.block_size = bio->Media->BlockSize,
-		.align = bio->Media->IoAlign,
-		.bounce = (u8 *)(uintptr_t)host_pages_alloc(pd->bounce_pages),
-		.bounce_size = bounce_bytes,
-		.xfer = bio_xfer,
-	};
+	bio_blocks_init(&pd->blocks, &pd->bounce_pages, bio);
 	if (!pd->blocks.bounce || disk_blocks_check(&pd->blocks)) {
 		fmt_snprintf(why, sizeof(why), "unsupported block size %u or alignment %u",
 			     bio->Media->BlockSize, bio->Media->IoAlign);
