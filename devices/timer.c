@@ -12,6 +12,7 @@ void dev_timer_init(struct dev_timer *t, void (*fire)(struct dev_timer *, u64), 
 	t->opaque = opaque;
 	t->lock = NULL;
 	t->firing = 0;
+	t->gen = 0;
 	t->next = NULL;
 }
 
@@ -35,6 +36,7 @@ static void dev_timer_unlink(struct dev_timer *t)
 void dev_timer_arm(struct dev_timer *t, u64 deadline_ns)
 {
 	spin_lock(&list_lock);
+	t->gen++;
 	if (!t->armed) {
 		t->next = armed_list;
 		armed_list = t;
@@ -47,6 +49,7 @@ void dev_timer_arm(struct dev_timer *t, u64 deadline_ns)
 void dev_timer_cancel(struct dev_timer *t)
 {
 	spin_lock(&list_lock);
+	t->gen++;
 	if (t->armed)
 		dev_timer_unlink(t);
 	spin_unlock(&list_lock);
@@ -74,6 +77,7 @@ u64 dev_timer_poll(u64 now)
 	/* A callback may arm or cancel any timer, so start over after each one fires. */
 	while (again) {
 		struct dev_timer *due = NULL;
+		u32 gen = 0;
 
 		again = false;
 		spin_lock(&list_lock);
@@ -82,6 +86,7 @@ u64 dev_timer_poll(u64 now)
 				dev_timer_unlink(t);
 				__atomic_store_n(&t->firing, 1, __ATOMIC_RELAXED);
 				due = t;
+				gen = t->gen;
 				break;
 			}
 		}
@@ -89,7 +94,14 @@ u64 dev_timer_poll(u64 now)
 		if (due) {
 			if (due->lock)
 				rspin_lock(due->lock);
-			due->fire(due, now);
+			/*
+			 * Between the unlink and the lock, the vCPU that owns the device may have
+			 * re-armed or cancelled it (a guest reloading its local APIC timer): this
+			 * expiry is void then, and firing it would give the guest an interrupt it
+			 * took back.  Arm and cancel run under the device's lock, held here.
+			 */
+			if (__atomic_load_n(&due->gen, __ATOMIC_RELAXED) == gen)
+				due->fire(due, now);
 			if (due->lock)
 				rspin_unlock(due->lock);
 			__atomic_store_n(&due->firing, 0, __ATOMIC_RELEASE);

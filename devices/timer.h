@@ -18,6 +18,7 @@ struct dev_timer {
 	/* Taken around fire() when set: the device's VM lock (struct vm.lock), see below. */
 	struct rspinlock *lock;
 	u32 firing;		/* a CPU has taken it off the list to fire it */
+	u32 gen;		/* bumped by every arm and cancel (under the list lock) */
 	struct dev_timer *next;	/* in the armed list */
 };
 
@@ -38,7 +39,11 @@ void dev_timer_cancel(struct dev_timer *t);
  * timer before it is freed, without holding the timer's lock (vm_destroy holds none).
  */
 void dev_timer_cancel_sync(struct dev_timer *t);
-/* Fires every timer due at now; returns the earliest remaining deadline, 0 when none is armed. */
+/*
+ * Fires every timer due at now; returns the earliest remaining deadline, 0 when none is armed.
+ * A timer that its device re-armed or cancelled after the poll took it off the list, while
+ * the poll waited for the device's lock, does not fire: the device's later word stands.
+ */
 u64 dev_timer_poll(u64 now);
 bool dev_timer_any_armed(void);
 
