@@ -1,4 +1,4 @@
-/* Device timers (devices/timer.c): ordering, re-arming from a callback, cancelling, the poll/re-arm race. */
+/* Device timers (devices/timer.c): order, re-arming from a callback, cancelling, the poll race. */
 // unit-deps: devices/timer.c lib/spinlock.c
 #include "tests/unit/unit.h"
 #include "devices/timer.h"
