@@ -481,16 +481,22 @@ static bool svm_inject_event(struct vcpu *vcpu, const struct vcpu_event *ev)
 	return true;
 }
 
+/* The shadow ends with the instruction, which common code may have completed. */
+static bool svm_interrupt_shadow(struct vcpu *vcpu)
+{
+	const struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
+
+	return (vmcb->ctl.int_state & SVM_INT_SHADOW) && !vcpu->rip_dirty &&
+	       vcpu->rip == vmcb->save.rip;
+}
+
 /* The guest's GIF is always set: CLGI is intercepted and raises #UD. */
 static bool svm_interrupt_allowed(struct vcpu *vcpu)
 {
-	struct svm_vcpu *svm = vcpu->arch;
-	const struct vmcb *vmcb = svm->vmcb;
-	/* The shadow ends with the instruction, which common code may have completed. */
-	bool shadow = (vmcb->ctl.int_state & SVM_INT_SHADOW) && !vcpu->rip_dirty &&
-		      vcpu->rip == vmcb->save.rip;
+	const struct vmcb *vmcb = ((struct svm_vcpu *)vcpu->arch)->vmcb;
 
-	return (vcpu->rflags & X86_RFLAGS_IF) && !shadow && !(vmcb->ctl.eventinj & SVM_EVENT_VALID);
+	return (vcpu->rflags & X86_RFLAGS_IF) && !svm_interrupt_shadow(vcpu) &&
+	       !(vmcb->ctl.eventinj & SVM_EVENT_VALID);
 }
 
 /*
@@ -550,6 +556,7 @@ struct vendor_ops svm_ops = {
 	.set_sregs = svm_set_sregs,
 	.inject_event = svm_inject_event,
 	.interrupt_allowed = svm_interrupt_allowed,
+	.interrupt_shadow = svm_interrupt_shadow,
 	.set_interrupt_window = svm_set_interrupt_window,
 	.stage2_flush = svm_stage2_flush,
 	.dump = svm_dump,

@@ -118,6 +118,30 @@ int vcpu_skip_instruction(struct vcpu *v, const struct vm_exit *exit)
 	return 0;
 }
 
+/*
+ * The guest stopped in an STI (or MOV SS) shadow right before a HLT, with IF set, while a
+ * vector waits for it: Linux idles with "sti; hlt", and a host interrupt may end the guest's
+ * turn between the two.  The CPU would run the HLT and wake it at once; the interrupt returns
+ * past the HLT.  This completes the HLT here, so the vector goes in at this entry.
+ *
+ * Waiting for an interrupt window instead is not the same on QEMU's AMD-V: its VMRUN does not
+ * restore the shadow, so the window exit comes before the HLT, the interrupt returns to the
+ * HLT, and the vCPU then sleeps until its next interrupt.
+ */
+bool vcpu_complete_hlt_in_shadow(struct vcpu *v)
+{
+	u8 op;
+
+	if (!(v->rflags & X86_RFLAGS_IF) || (v->rflags & X86_RFLAGS_TF) ||
+	    !vendor->interrupt_shadow || !vendor->interrupt_shadow(v) || vcpu_cpl(v) ||
+	    vcpu_fetch_insn(v, &op, 1) != 1 || op != 0xf4)
+		return false;
+	v->rip = (v->rip + 1) & vcpu_rip_mask(v);
+	vcpu_instruction_done(v);
+	vcpu_trace(v, 'C', v->rip, 0);
+	return true;
+}
+
 void vcpu_instruction_done(struct vcpu *v)
 {
 	v->rflags &= ~X86_RFLAGS_RF;

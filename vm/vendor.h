@@ -70,6 +70,8 @@ struct vendor_ops {
 	bool (*inject_event)(struct vcpu *vcpu, const struct vcpu_event *event);
 	/* Whether the guest can take an external interrupt right now (IF, shadow, pending event). */
 	bool (*interrupt_allowed)(struct vcpu *vcpu);
+	/* Whether an STI or MOV SS shadow covers the instruction at RIP (not yet completed). */
+	bool (*interrupt_shadow)(struct vcpu *vcpu);
 	/* Requests (or cancels) an exit as soon as the guest can take an interrupt. */
 	void (*set_interrupt_window)(struct vcpu *vcpu, bool enable);
 

@@ -419,8 +419,8 @@ void vcpu_trace_dump(struct vm *vm)
 		u64 last = 0;
 
 		log_printf(LOG_INFO, vm->name, "vCPU %u: its last %u events (X exit, I injected, "
-			   "Q re-injected, S in an interrupt shadow, R raised, H halted, W woken), "
-			   "TSC ticks since the one before:\n", v->id, n);
+			   "Q re-injected, S in an interrupt shadow, C HLT completed in one, R raised, "
+			   "H halted, W woken), TSC ticks since the one before:\n", v->id, n);
 		for (u32 k = end - n; k != end; k++) {
 			const struct vcpu_trace *t = &v->trace[k % VCPU_TRACE_LEN];
 

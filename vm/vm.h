@@ -199,6 +199,8 @@ void vcpu_apply_start_requests(struct vcpu *vcpu);
 int vcpu_skip_instruction(struct vcpu *vcpu, const struct vm_exit *exit);
 /* After common code completed an instruction: clears RF, raises a pending single-step #DB. */
 void vcpu_instruction_done(struct vcpu *vcpu);
+/* Completes a HLT that an STI/MOV SS shadow kept a pending vector from (vm/vcpu.c). */
+bool vcpu_complete_hlt_in_shadow(struct vcpu *vcpu);
 
 /* Queues an exception for the guest. */
 void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error, u32 error_code);

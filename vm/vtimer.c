@@ -127,7 +127,8 @@ void vcpu_deliver_interrupt(struct vcpu *v)
 	}
 	if (!vcpu_interrupt_pending(v))
 		return;
-	if (!vendor->interrupt_allowed(v)) {
+	if (!vendor->interrupt_allowed(v) &&
+	    !(vcpu_complete_hlt_in_shadow(v) && vendor->interrupt_allowed(v))) {
 		vendor->set_interrupt_window(v, true);
 		return;
 	}

@@ -1211,17 +1211,21 @@ static bool vmx_inject_event(struct vcpu *vcpu, const struct vcpu_event *ev)
 	return true;
 }
 
+/* A completed instruction (rip_dirty) ends the STI / MOV SS shadow at the next entry. */
+static bool vmx_interrupt_shadow(struct vcpu *vcpu)
+{
+	return !vcpu->rip_dirty && !vmx_load(to_vmx(vcpu)) &&
+	       (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE) &
+		(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
 static bool vmx_interrupt_allowed(struct vcpu *vcpu)
 {
 	struct vmx_vcpu *x = to_vmx(vcpu);
 
 	if (x->event_pending || !(vcpu->rflags & X86_RFLAGS_IF) || vmx_load(x))
 		return false;
-	/* A completed instruction (rip_dirty) ends the STI / MOV SS shadow at the next entry. */
-	if (!vcpu->rip_dirty && (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE) &
-				 (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
-		return false;
-	return true;
+	return !vmx_interrupt_shadow(vcpu);
 }
 
 static void vmx_set_proc(struct vmx_vcpu *x, u32 bit, bool on)
@@ -1820,6 +1824,7 @@ struct vendor_ops vmx_ops = {
 	.set_sregs = vmx_set_sregs,
 	.inject_event = vmx_inject_event,
 	.interrupt_allowed = vmx_interrupt_allowed,
+	.interrupt_shadow = vmx_interrupt_shadow,
 	.set_interrupt_window = vmx_set_interrupt_window,
 	.stage2_flush = vmx_stage2_flush,
 	.dump = vmx_dump,

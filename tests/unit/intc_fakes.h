@@ -81,12 +81,21 @@ static bool fake_inject(struct vcpu *v, const struct vcpu_event *ev)
 	injections++;
 	return ev->type == VCPU_EVENT_EXT_INT || ev->type == VCPU_EVENT_NMI;
 }
-static bool fake_interrupt_allowed(struct vcpu *v) { (void)v; return fake_allowed && !fake_event_busy; }
+/* An STI shadow at RIP while fake_shadow is set, until an instruction completes (rip_dirty). */
+static bool fake_shadow;
+static bool fake_interrupt_shadow(struct vcpu *v) { return fake_shadow && !v->rip_dirty; }
+static bool fake_interrupt_allowed(struct vcpu *v)
+{
+	return fake_allowed && !fake_event_busy && !fake_interrupt_shadow(v);
+}
+/* Real mode, CS base 0: RIP is the guest-physical address of the next instruction. */
+static void fake_get_sregs(struct vcpu *v, struct vcpu_sregs *s) { (void)v; memset(s, 0, sizeof(*s)); }
 static void fake_window(struct vcpu *v, bool on) { (void)v; window = on; }
 
 static struct vendor_ops fake_ops = {
 	.name = "fake", .inject_event = fake_inject,
 	.interrupt_allowed = fake_interrupt_allowed, .set_interrupt_window = fake_window,
+	.interrupt_shadow = fake_interrupt_shadow, .get_sregs = fake_get_sregs,
 };
 const struct vendor_ops *vendor = &fake_ops;
 

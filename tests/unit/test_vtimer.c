@@ -60,6 +60,51 @@ int main(void)
 	vcpu_raise_interrupt(&v, 31);
 	unit_check(!vcpu_interrupt_pending(&v), "raise: vectors below 32 ignored", "false");
 
+	/*
+	 * Stopped in an STI shadow with a vector pending: before a HLT, the HLT completes and
+	 * the vector goes in at once (RIP past it); before anything else, a window is asked for.
+	 */
+	{
+		static u8 ram[0x2000] __attribute__((aligned(4096)));
+		static struct vm vm;
+
+		guest_mem_init(&vm.mem);
+		unit_check(!guest_mem_add(&vm.mem, 0, sizeof(ram), GUEST_RAM, (u64)(uintptr_t)ram,
+					  "ram"), "shadow: guest RAM for the instruction bytes", "false");
+		v.vm = &vm;
+		ram[0x1000] = 0xf4;	/* hlt */
+		ram[0x1100] = 0x90;	/* nop */
+		fake_shadow = true;
+		v.rip = 0x1000;
+		v.rip_dirty = false;
+		vcpu_raise_interrupt(&v, 0x60);
+		vcpu_deliver_interrupt(&v);
+		unit_check(injected == 0x60 && v.rip == 0x1001 && v.rip_dirty && !window,
+			   "shadow before HLT: the HLT completes and the vector is injected",
+			   "injected %d rip %llx window %d", injected, (unsigned long long)v.rip, window);
+		v.rip = 0x1100;
+		v.rip_dirty = false;
+		injected = -1;
+		vcpu_raise_interrupt(&v, 0x61);
+		vcpu_deliver_interrupt(&v);
+		unit_check(injected == -1 && v.rip == 0x1100 && window,
+			   "shadow before another instruction: a window, RIP unchanged",
+			   "injected %d rip %llx", injected, (unsigned long long)v.rip);
+		v.rip = 0x1000;
+		v.rflags = X86_RFLAGS_IF | X86_RFLAGS_TF;
+		vcpu_deliver_interrupt(&v);
+		unit_check(injected == -1 && v.rip == 0x1000 && window,
+			   "shadow before HLT while single-stepping: a window, RIP unchanged",
+			   "injected %d rip %llx", injected, (unsigned long long)v.rip);
+		v.rflags = X86_RFLAGS_IF;
+		fake_shadow = false;
+		vcpu_deliver_interrupt(&v);
+		unit_check(injected == 0x61 && v.rip == 0x1000, "no shadow: injected where it is",
+			   "injected %d", injected);
+		v.vm = NULL;
+		window = false;
+	}
+
 	/* Wake-up: a halted vCPU with IF = 1 only. */
 	v.state = VCPU_HALTED;
 	v.rflags = 0;
