@@ -101,6 +101,12 @@ void host_cpus_wait_finished(u64 timeout_us);
  * interrupt / INTR intercept) and the CPU's scheduler looks at what was posted to it.
  */
 void host_cpu_kick(u32 cpu);
+/*
+ * The same IPI to the calling CPU: held while it blocks interrupts (GIF or IF clear), so a
+ * guest entered meanwhile exits (INTR intercept) at its first instruction boundary.  False
+ * when nothing was sent: the firmware-hosted BSP without a handler for the vector.
+ */
+bool host_cpu_kick_self(void);
 /* Whether the calling CPU's local APIC timer belongs to the hypervisor (APs; the BSP standalone). */
 bool host_cpu_owns_timer(void);
 /*

@@ -88,6 +88,16 @@ void host_cpu_kick(u32 cpu)
 	lapic_send_ipi(host_cpu_apic_id(cpu), LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | LAPIC_VECTOR_KICK);
 }
 
+bool host_cpu_kick_self(void)
+{
+	u32 me = host_cpu_index();
+
+	if (!me && !bsp_kickable)
+		return false;
+	return !lapic_send_ipi(host_cpu_apic_id(me), LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT |
+			       LAPIC_VECTOR_KICK);
+}
+
 void host_cpu_set_lost_hook(void (*hook)(void))
 {
 	lost_hook = hook;

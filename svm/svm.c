@@ -35,6 +35,7 @@ static struct {
 	bool ready;
 	u32 asids;
 	bool nrip, clean_bits, flush_by_asid, decode_assists;
+	bool tcg;		/* QEMU's TCG (CPUID 4000_0000h): see svm_vcpu_run */
 	struct svm_check_env env;
 } svm_host;
 
@@ -95,6 +96,11 @@ static int svm_host_init(void)
 	svm_host.env.phys_bits = ext_max >= 0x80000008 ? (u8)cpuid(0x80000008, 0).eax : 36;
 	svm_host.env.long_mode = ext_edx & CPUID_EXT_LM;
 	svm_host.env.npt = true;
+	if (cpuid(1, 0).ecx & BIT(31)) {
+		struct cpuid_regs h = cpuid(0x40000000, 0);
+
+		svm_host.tcg = h.ebx == 0x54474354 && h.ecx == 0x43544743 && h.edx == 0x47435447;
+	}
 	svm_host.env.cr4_allowed = cr4_implemented();
 	svm_host.env.efer_allowed = EFER_DEFINED;
 	svm_ops.stage2_flags = STAGE2_ALLOW_2M | ((ext_edx & CPUID_EXT_PAGE1GB) ? STAGE2_ALLOW_1G : 0);
@@ -104,6 +110,9 @@ static int svm_host_init(void)
 		 svm_host.nrip ? "yes" : "no", svm_host.decode_assists ? "yes" : "no",
 		 svm_host.clean_bits ? "yes" : "no", svm_host.flush_by_asid ? "yes" : "no",
 		 (svm_ops.stage2_flags & STAGE2_ALLOW_1G) ? "yes" : "no");
+	if (svm_host.tcg)
+		log_info("AMD-V: QEMU's TCG: each external interrupt injected is followed by an "
+			 "exit, so that QEMU cannot deliver it twice\n");
 	return 0;
 }
 
@@ -390,6 +399,22 @@ static int svm_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	svm->injected = vmcb->ctl.eventinj;
 	vintr = vmcb->ctl.vintr;
 	int_state = vmcb->ctl.int_state;
+
+	/*
+	 * QEMU's TCG (7.2) delivers an external interrupt from EVENTINJ inside VMRUN but keeps
+	 * its vector as the CPU's pending exception.  When QEMU next returns to its main loop
+	 * (its instruction budget spent, another CPU's turn) before an intercept or another
+	 * event has replaced it, it delivers the vector a second time, whatever the guest's IF.
+	 * Linux then enters its interrupt code again a few instructions into the first entry,
+	 * still on the entry stack with the user's GS, and dies of recursive page faults.  A
+	 * host interrupt pending at VMRUN makes the INTR intercept exit right after the
+	 * delivery, which drops the stale vector.  GIF holds the IPI until then.
+	 */
+	if (svm_host.tcg && (vmcb->ctl.eventinj & SVM_EVENT_VALID) &&
+	    SVM_EVENT_TYPE(vmcb->ctl.eventinj) == SVM_EVENT_TYPE_INTR) {
+		asm volatile("clgi" ::: "memory");
+		host_cpu_kick_self();
+	}
 
 	svm_vmrun(svm->vmcb_pa, vcpu->gpr, hsave + PAGE_SIZE);
 
