@@ -437,6 +437,8 @@ static int svm_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	vcpu->sregs_valid = false;
 	svm->snapshot_valid = false;
 	vmcb->ctl.clean = svm_host.clean_bits ? SVM_CLEAN_ALL : 0;
+	if (vmcb->ctl.exitintinfo & SVM_EVENT_VALID)
+		vcpu_trace(vcpu, 'E', vcpu->rip, (u32)vmcb->ctl.exitintinfo);
 	svm_requeue_event(svm);
 	if (vmcb->ctl.eventinj & SVM_EVENT_VALID)
 		vcpu_trace(vcpu, 'Q', vcpu->rip, (u32)vmcb->ctl.eventinj);

@@ -419,13 +419,13 @@ void vcpu_trace_dump(struct vm *vm)
 		u64 last = 0;
 
 		log_printf(LOG_INFO, vm->name, "vCPU %u: its last %u events (X exit, I injected, "
-			   "Q re-injected, S in an interrupt shadow, C HLT completed in one, R raised, "
-			   "H halted, W woken), TSC ticks since the one before:\n", v->id, n);
+			   "E interrupted an event's delivery, Q re-injected, S in an interrupt shadow, "
+			   "C HLT completed in one, R raised, H halted, W woken), TSC ticks since the one before:\n", v->id, n);
 		for (u32 k = end - n; k != end; k++) {
 			const struct vcpu_trace *t = &v->trace[k % VCPU_TRACE_LEN];
 
-			log_printf(LOG_INFO, vm->name, "  %c rip %llx data %x +%llu\n", t->what,
-				   (unsigned long long)t->rip, t->data,
+			log_printf(LOG_INFO, vm->name, "  %c rip %llx data %x rflags %x +%llu\n",
+				   t->what, (unsigned long long)t->rip, t->data, t->rflags,
 				   (unsigned long long)(last ? t->tsc - last : 0));
 			last = t->tsc;
 		}

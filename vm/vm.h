@@ -53,7 +53,7 @@ struct vcpu {
 	 */
 	struct vcpu_trace {
 		u64 tsc, rip;
-		u32 data;
+		u32 data, rflags;	/* rflags: the vCPU's, as last loaded or saved */
 		char what;
 	} trace[VCPU_TRACE_LEN];
 	u32 trace_pos;
@@ -160,7 +160,8 @@ static inline void vcpu_trace(struct vcpu *v, char what, u64 rip, u32 data)
 {
 	u32 i = __atomic_fetch_add(&v->trace_pos, 1, __ATOMIC_RELAXED) % VCPU_TRACE_LEN;
 
-	v->trace[i] = (struct vcpu_trace){ .tsc = rdtsc(), .rip = rip, .data = data, .what = what };
+	v->trace[i] = (struct vcpu_trace){ .tsc = rdtsc(), .rip = rip, .data = data,
+					   .rflags = (u32)v->rflags, .what = what };
 }
 /* Prints every vCPU's trace, oldest first. */
 void vcpu_trace_dump(struct vm *vm);
