@@ -28,6 +28,8 @@ T_MIN_NS        equ 10000
 T_MAX_NS        equ 3600000000000
 TVEC            equ 0x40                ; the periodic timer's vector
 OVEC            equ 0x41                ; one-shot timers' vector
+LVEC            equ 0x42                ; the long handler's vector
+LONG_ROUNDS     equ 20
 
 PML4            equ 0x100000
 PDPT            equ 0x101000
@@ -135,6 +137,9 @@ long_entry:
         mov     ecx, OVEC
         mov     rax, isr_oneshot
         call    set_gate
+        mov     ecx, LVEC
+        mov     rax, isr_long
+        call    set_gate
         ; TSS: RSP0 for the way back from CPL 3.
         mov     rax, KSTACK
         mov     [tss + 4], rax
@@ -240,6 +245,22 @@ isr_oneshot:
 .counted:
         inc     qword [oneshot]
         pop     rbx
+        pop     rax
+        iretq
+
+; A handler that runs a few million instructions with IF = 0 and no exit: an entry while
+; it runs (an interrupt delivered twice, or with IF = 0) is counted in long_reentered.
+isr_long:
+        push    rax
+        inc     qword [long_entries]
+        cmp     qword [long_busy], 0
+        je      .first
+        inc     qword [long_reentered]
+.first: mov     qword [long_busy], 1
+        mov     eax, 2000000
+.spin:  dec     eax
+        jnz     .spin
+        mov     qword [long_busy], 0
         pop     rax
         iretq
 
@@ -476,6 +497,19 @@ kernel_checks:
         HZ_DIV  10
         EXPECT_RANGE "cpl0: ... at the new deadline, 1 ms to 100 ms (tsc ticks from before the call)", [tsc_b], r8, rdi
 
+        ; Each one-shot interrupt is taken once, however long its handler runs without an exit.
+        mov     r12, LONG_ROUNDS
+.long:  TIMER   T_ARM, 3, 1000000, LVEC
+        sti
+        hlt
+        cli
+        HZ_DIV  500
+        call    spin_exits                      ; 2 ms for a second delivery to show
+        dec     r12
+        jnz     .long
+        EXPECT  "cpl0: 20 one-shot interrupts with a long handler (no exit in it) taken 20 times", [long_entries], LONG_ROUNDS
+        EXPECT  "cpl0: ... never entered while it runs (IF = 0)", [long_reentered], 0
+
         ; Missed periods coalesce: a 100 us periodic timer with IF = 0 for 10 ms gives one interrupt.
         mov     qword [ticks], 0
         TIMER   T_ARM, 0, 100000, TVEC | T_PERIODIC
@@ -589,6 +623,9 @@ tsc_hz:         dq 0
 ticks:          dq 0
 oneshot:        dq 0
 oneshot_rip:    dq 0, 0
+long_entries:   dq 0
+long_busy:      dq 0
+long_reentered: dq 0
 t_a:            dq 0
 t_b:            dq 0
 tsc_a:          dq 0
