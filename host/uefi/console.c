@@ -5,6 +5,7 @@
  */
 #include "host/uefi/uefi.h"
 #include "host/host.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/uart.h"
 
 #define MAX_SCREENS 4
@@ -127,19 +128,27 @@ static size_t key_bytes(const EFI_INPUT_KEY *key, u8 *buf)
 /*
  * The firmware's serial terminal polls COM1 on its own timer and keeps what it reads, so its
  * keys are taken first (through ConIn, which also has the screen's keyboard), then whatever
- * is still waiting in the UART.
+ * is still waiting in the UART.  With interrupts off throughout, so that its timer cannot
+ * take bytes in between: it would hold older bytes than the ones read here from the UART,
+ * and they would reach the guest after them (a typed line came out as "mh34e14d45", its
+ * newline, then "3abd").  The firmware's own TPL changes inside ReadKeyStroke stay below
+ * TPL_HIGH_LEVEL and leave the interrupt flag alone.
  */
 size_t host_console_read(u8 *buf, size_t max)
 {
 	SIMPLE_INPUT_INTERFACE *in = uefi_st ? uefi_st->ConIn : NULL;
+	u64 flags = read_rflags();
 	EFI_INPUT_KEY key;
 	size_t n = 0;
 	int c;
 
+	cpu_cli();
 	while (in && max - n >= 4 && in->ReadKeyStroke(in, &key) == EFI_SUCCESS)
 		n += key_bytes(&key, buf + n);
 	while (n < max && (c = uart_getc(serial_port)) >= 0)
 		buf[n++] = (u8)c;
+	if (flags & BIT(9))
+		cpu_sti();
 	return n;
 }
 

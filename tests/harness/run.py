@@ -1379,7 +1379,9 @@ def uart_jobs(vendor):
     guest = f"{BUILD}/guests/uart.bin"
 
     def answers_checks():
-        ta, tb = linux_token(), linux_token()
+        # 44 characters each, so a line outgrows the host UART's 16-byte FIFO and the
+        # firmware's serial terminal gets its chances to read some of it in between.
+        ta, tb = ("-".join(linux_token() for _ in range(3)) for _ in range(2))
         # uart-b's token only once uart-a has its own: the two VMs reach MH-INPUT-READY in
         # either order, and the focus must not move while uart-a's line is being typed or
         # echoed (the console shows a partial line once input was typed, and its own message
