@@ -420,7 +420,8 @@ void vcpu_trace_dump(struct vm *vm)
 
 		log_printf(LOG_INFO, vm->name, "vCPU %u: its last %u events (X exit, I injected, "
 			   "E interrupted an event's delivery, Q re-injected, S in an interrupt shadow, "
-			   "C HLT completed in one, R raised, H halted, W woken), TSC ticks since the one before:\n", v->id, n);
+			   "C HLT completed in one, R raised, H halted, W woken), TSC ticks since the "
+			   "one before:\n", v->id, n);
 		for (u32 k = end - n; k != end; k++) {
 			const struct vcpu_trace *t = &v->trace[k % VCPU_TRACE_LEN];
 

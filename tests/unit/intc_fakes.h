@@ -89,7 +89,11 @@ static bool fake_interrupt_allowed(struct vcpu *v)
 	return fake_allowed && !fake_event_busy && !fake_interrupt_shadow(v);
 }
 /* Real mode, CS base 0: RIP is the guest-physical address of the next instruction. */
-static void fake_get_sregs(struct vcpu *v, struct vcpu_sregs *s) { (void)v; memset(s, 0, sizeof(*s)); }
+static void fake_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
+{
+	(void)v;
+	memset(s, 0, sizeof(*s));
+}
 static void fake_window(struct vcpu *v, bool on) { (void)v; window = on; }
 
 static struct vendor_ops fake_ops = {
